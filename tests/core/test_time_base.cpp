@@ -10,5 +10,5 @@ TEST(FrameTimeBase, FrameIntervalsAndCentres) {
   EXPECT_EQ(tb.frame_at(0.5), 0);
   EXPECT_EQ(tb.frame_at(tb.frame_start(7)), 7);
   EXPECT_EQ(tb.frame_at(tb.frame_end(7) - 1e-6), 7);
-  EXPECT_EQ(tb.frame_at(0.4), -1);
+  EXPECT_EQ(tb.frame_at(0.4), -6);  // 0.1 s before frame 0 at 59.94 fps
 }
