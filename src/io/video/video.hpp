@@ -1,0 +1,81 @@
+#pragma once
+// Video I/O with FFmpeg (libavformat/libavcodec/libswscale): probe, sequential decode to RGB24 with
+// exact timestamps, and an encoder (H.264 + optional AAC audio track) for demos and overlays.
+// Frame i covers [t_i, t_{i+1}); its centre is the frame time (see core/time_base.hpp).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/time_base.hpp"
+
+namespace pv::video {
+
+struct VideoInfo {
+  int width = 0, height = 0;
+  Rational fps;               // average frame rate as a rational
+  std::int64_t frame_count = 0;
+  double duration = 0.0;      // seconds
+  double start_time = 0.0;    // presentation time of the first frame
+  std::string codec;
+  bool has_audio = false;
+  FrameTimeBase time_base() const { return FrameTimeBase{fps, start_time}; }
+};
+
+struct Frame {
+  std::int64_t index = 0;  // 0-based decode order
+  double time = 0.0;       // presentation time (seconds), t_i
+  int width = 0, height = 0;
+  std::vector<std::uint8_t> rgb;  // width*height*3, row-major
+};
+
+VideoInfo probe(const std::filesystem::path& file);  // throws pv::InputError
+
+// Sequential decoder. Images (JPEG/PNG) are read as a one-frame video.
+class Decoder {
+ public:
+  explicit Decoder(const std::filesystem::path& file);
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+  const VideoInfo& info() const;
+  // Decodes the next frame into `out`; false at end of stream. Throws pv::InputError on corrupt data.
+  bool next(Frame& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads a still image (JPEG/PNG/...) as RGB.
+Frame read_image(const std::filesystem::path& file);
+
+struct EncoderOptions {
+  int width = 1280, height = 720;
+  Rational fps{60, 1};
+  int crf = 23;
+  // Optional mono audio track (AAC), muxed into the file.
+  int audio_rate = 0;
+  const std::vector<float>* audio = nullptr;
+};
+// Sequential H.264 MP4 encoder; written atomically (temp + rename at finish()).
+class Encoder {
+ public:
+  Encoder(const std::filesystem::path& file, const EncoderOptions& opt);
+  ~Encoder();
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+  void add_frame(const std::uint8_t* rgb);  // width*height*3
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Writes one RGB image as PNG (atomic).
+void write_png(const std::filesystem::path& file, int width, int height, const std::uint8_t* rgb);
+
+}  // namespace pv::video
