@@ -18,6 +18,7 @@ struct MidiInfo {
   int tempo_changes = 0;
   int unmatched_note_offs = 0;  // note-offs without a sounding note (ignored)
   int unterminated_notes = 0;   // note-ons never released (closed at end of track)
+  double last_event_time = 0.0; // seconds of the last channel event (any kind)
 };
 
 // Parses SMF bytes. `name` is used in error messages ("<name>: byte <offset>: <what>").
