@@ -1,0 +1,393 @@
+#include "io/audio/audio.hpp"
+
+#include <sndfile.h>
+#include <soxr.h>
+
+extern "C" {
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+}
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <memory>
+#include <sstream>
+#include <system_error>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "io/audio/ffmpeg_util.hpp"
+
+namespace pv::audio {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kMaxRate = 1'536'000;  // anything above is a corrupt header
+
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const { sf_close(f); }
+};
+using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+// Opens with libsndfile; returns null (and the library's message in `why`) if it cannot.
+SndfilePtr open_sndfile(const fs::path& file, SF_INFO& info, std::string& why) {
+  info = SF_INFO{};
+  SNDFILE* f = sf_open(file.c_str(), SFM_READ, &info);
+  if (!f) {
+    why = sf_strerror(nullptr);
+    return nullptr;
+  }
+  if (info.channels <= 0 || info.samplerate <= 0 || info.samplerate > kMaxRate) {
+    sf_close(f);
+    why = "invalid header (channels " + std::to_string(info.channels) + ", rate " +
+          std::to_string(info.samplerate) + ")";
+    return nullptr;
+  }
+  return SndfilePtr(f);
+}
+
+std::string sndfile_container(int format) {
+  switch (format & SF_FORMAT_TYPEMASK) {
+    case SF_FORMAT_WAV:
+    case SF_FORMAT_WAVEX: return "wav";
+    case SF_FORMAT_RF64: return "rf64";
+    case SF_FORMAT_W64: return "w64";
+    case SF_FORMAT_FLAC: return "flac";
+    case SF_FORMAT_OGG: return "ogg";
+    case SF_FORMAT_AIFF: return "aiff";
+    case SF_FORMAT_AU: return "au";
+    case SF_FORMAT_CAF: return "caf";
+    case SF_FORMAT_MPEG: return "mp3";
+    default: return "sndfile";
+  }
+}
+
+std::string sndfile_codec(int format) {
+  const int major = format & SF_FORMAT_TYPEMASK;
+  const std::string endian =
+      (major == SF_FORMAT_AIFF || major == SF_FORMAT_AU || major == SF_FORMAT_CAF) ? "be" : "le";
+  switch (format & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_PCM_S8: return "pcm_s8";
+    case SF_FORMAT_PCM_U8: return "pcm_u8";
+    case SF_FORMAT_PCM_16: return major == SF_FORMAT_FLAC ? "flac" : "pcm_s16" + endian;
+    case SF_FORMAT_PCM_24: return major == SF_FORMAT_FLAC ? "flac" : "pcm_s24" + endian;
+    case SF_FORMAT_PCM_32: return "pcm_s32" + endian;
+    case SF_FORMAT_FLOAT: return "pcm_f32" + endian;
+    case SF_FORMAT_DOUBLE: return "pcm_f64" + endian;
+    case SF_FORMAT_ULAW: return "pcm_mulaw";
+    case SF_FORMAT_ALAW: return "pcm_alaw";
+    case SF_FORMAT_VORBIS: return "vorbis";
+    case SF_FORMAT_OPUS: return "opus";
+    case SF_FORMAT_MPEG_LAYER_III: return "mp3";
+    default: {
+      std::ostringstream s;
+      s << "sndfile:0x" << std::hex << (format & SF_FORMAT_SUBMASK);
+      return s.str();
+    }
+  }
+}
+
+// "mov,mp4,m4a,..." -> the token matching the file's extension, else the first token.
+std::string ffmpeg_container(const AVInputFormat* f, const fs::path& file) {
+  std::string names = f->name;
+  std::string ext = file.extension().string();
+  if (!ext.empty()) ext.erase(0, 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::istringstream in(names);
+  std::string tok, first;
+  while (std::getline(in, tok, ',')) {
+    if (first.empty()) first = tok;
+    if (!ext.empty() && tok == ext) return tok;
+  }
+  return first;
+}
+
+// Adds `frames` interleaved frames of `channels` channels to `mono` as the channel mean.
+void mix_into(std::vector<float>& mono, const float* data, std::int64_t frames, int channels) {
+  const std::size_t at = mono.size();
+  mono.resize(at + static_cast<std::size_t>(frames));
+  float* out = mono.data() + at;
+  if (channels == 1) {
+    std::copy(data, data + frames, out);
+    return;
+  }
+  const float scale = 1.0f / static_cast<float>(channels);
+  for (std::int64_t i = 0; i < frames; ++i) {
+    float acc = 0.0f;
+    for (int c = 0; c < channels; ++c) acc += data[i * channels + c];
+    out[i] = acc * scale;
+  }
+}
+
+Signal read_sndfile(const fs::path& file, SNDFILE* sf, const SF_INFO& info) {
+  Signal s;
+  s.sample_rate = info.samplerate;
+  std::error_code ec;
+  const auto bytes = fs::file_size(file, ec);
+  // Never trust the header's frame count for the reservation (a corrupt one can be huge).
+  const auto plausible = ec ? 0 : static_cast<std::int64_t>(bytes) / info.channels;
+  s.samples.reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(info.frames, 0, plausible)));
+  constexpr sf_count_t kBlock = 1 << 16;
+  std::vector<float> buf(static_cast<std::size_t>(kBlock) * info.channels);
+  for (;;) {
+    const sf_count_t got = sf_readf_float(sf, buf.data(), kBlock);
+    if (got <= 0) break;
+    mix_into(s.samples, buf.data(), got, info.channels);
+  }
+  if (int err = sf_error(sf); err != SF_ERR_NO_ERROR)
+    throw InputError(file, std::string("read error: ") + sf_error_number(err));
+  for (float v : s.samples)
+    if (!std::isfinite(v)) throw InputError(file, "audio contains NaN or infinite samples");
+  return s;
+}
+
+struct SwrFree {
+  void operator()(SwrContext* c) const { swr_free(&c); }
+};
+
+// Decodes the best audio stream with FFmpeg into a mono signal at the stream's rate.
+Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
+  ffmpeg::FormatPtr fmt;
+  try {
+    fmt = ffmpeg::open_input(file);
+  } catch (const InputError& e) {
+    if (sndfile_why.empty()) throw;
+    throw InputError(file, "not a readable audio or video file (libsndfile: " + sndfile_why +
+                               "; FFmpeg: " + std::string(e.what()).substr(file.string().size() + 2) + ")");
+  }
+  const int index = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  if (index < 0) throw InputError(file, "no audio stream");
+  const AVStream* st = fmt->streams[index];
+  auto dec = ffmpeg::open_decoder(file, st, 1);
+
+  Signal s;
+  double origin = ffmpeg::ts_seconds(st->start_time, st->time_base, std::nan(""));
+  std::unique_ptr<SwrContext, SwrFree> swr;
+  int swr_format = -1, swr_channels = 0;
+  std::vector<float> buf;
+  auto packet = ffmpeg::make_packet();
+  auto frame = ffmpeg::make_frame();
+  std::int64_t budget = ffmpeg::packet_budget(file);
+
+  auto take_frame = [&] {
+    const int channels = frame->ch_layout.nb_channels;
+    if (channels <= 0 || frame->sample_rate <= 0 || frame->sample_rate > kMaxRate)
+      throw InputError(file, "decoded audio has an invalid format");
+    if (s.sample_rate == 0) s.sample_rate = frame->sample_rate;
+    if (frame->sample_rate != s.sample_rate)
+      throw InputError(file, "audio sample rate changes mid-stream (" + std::to_string(s.sample_rate) + " -> " +
+                                 std::to_string(frame->sample_rate) + " Hz)");
+    if (!swr || frame->format != swr_format || channels != swr_channels) {
+      SwrContext* raw = nullptr;
+      int rc = swr_alloc_set_opts2(&raw, &frame->ch_layout, AV_SAMPLE_FMT_FLT, frame->sample_rate,
+                                   &frame->ch_layout, static_cast<AVSampleFormat>(frame->format),
+                                   frame->sample_rate, 0, nullptr);
+      swr.reset(raw);
+      if (rc < 0 || (rc = swr_init(swr.get())) < 0)
+        throw InputError(file, "cannot convert audio sample format: " + ffmpeg::error_string(rc));
+      swr_format = frame->format;
+      swr_channels = channels;
+    }
+    buf.resize(static_cast<std::size_t>(frame->nb_samples) * channels);
+    auto* out = reinterpret_cast<std::uint8_t*>(buf.data());
+    const int got = swr_convert(swr.get(), &out, frame->nb_samples,
+                                const_cast<const std::uint8_t**>(frame->extended_data), frame->nb_samples);
+    if (got < 0) throw InputError(file, "audio conversion failed: " + ffmpeg::error_string(got));
+    // Place the frame at its timestamp: fill gaps with silence, drop overlaps (beyond 1 ms of jitter),
+    // so that sample k of the signal is at time start_time + k / rate.
+    std::int64_t skip = 0;
+    const std::int64_t ts = frame->pts != AV_NOPTS_VALUE ? frame->pts : frame->best_effort_timestamp;
+    if (ts != AV_NOPTS_VALUE) {
+      const double t = ffmpeg::ts_seconds(ts, st->time_base);
+      if (std::isnan(origin)) origin = t;
+      const double at = (t - origin) * s.sample_rate;
+      const auto have = static_cast<double>(s.samples.size());
+      const double tolerance = s.sample_rate / 1000.0 + 1.0;
+      if (at - have > tolerance) {
+        if (at - have > 60.0 * s.sample_rate) {
+          std::ostringstream msg;
+          msg << "audio timestamps jump forward by " << (at - have) / s.sample_rate << " s at " << t << " s";
+          throw InputError(file, msg.str());
+        }
+        s.samples.resize(static_cast<std::size_t>(std::llround(at)), 0.0f);
+      } else if (have - at > tolerance) {
+        skip = std::min<std::int64_t>(got, std::llround(std::min(have - at, 1e12)));
+      }
+    }
+    mix_into(s.samples, buf.data() + skip * channels, got - skip, channels);
+  };
+  auto drain = [&] {
+    for (;;) {
+      int rc = avcodec_receive_frame(dec.get(), frame.get());
+      if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
+      if (rc < 0) throw InputError(file, "corrupt audio data: " + ffmpeg::error_string(rc));
+      take_frame();
+      av_frame_unref(frame.get());
+    }
+  };
+
+  for (;;) {
+    int rc = av_read_frame(fmt.get(), packet.get());
+    if (rc == AVERROR_EOF) break;
+    if (rc < 0) throw InputError(file, "read error: " + ffmpeg::error_string(rc));
+    if (--budget < 0) throw InputError(file, "corrupt container: more packets than the file can hold");
+    if (packet->stream_index == index) {
+      const double at = ffmpeg::ts_seconds(packet->pts, st->time_base);
+      rc = avcodec_send_packet(dec.get(), packet.get());
+      if (rc < 0 && rc != AVERROR(EAGAIN)) {
+        std::ostringstream msg;
+        msg << "corrupt audio data at " << at << " s: " << ffmpeg::error_string(rc);
+        throw InputError(file, msg.str());
+      }
+      av_packet_unref(packet.get());
+      drain();
+    } else {
+      av_packet_unref(packet.get());
+    }
+  }
+  avcodec_send_packet(dec.get(), nullptr);
+  drain();
+  if (s.sample_rate == 0) throw InputError(file, "audio stream has no decodable samples");
+  for (float v : s.samples)
+    if (!std::isfinite(v)) throw InputError(file, "audio contains NaN or infinite samples");
+  return s;
+}
+
+}  // namespace
+
+AudioInfo probe(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) throw InputError(file, "file not found");
+  SF_INFO si;
+  std::string why;
+  if (auto sf = open_sndfile(file, si, why)) {
+    AudioInfo info;
+    info.sample_rate = si.samplerate;
+    info.channels = si.channels;
+    info.frames = si.frames;
+    info.duration = static_cast<double>(si.frames) / si.samplerate;
+    info.codec = sndfile_codec(si.format);
+    info.container = sndfile_container(si.format);
+    return info;
+  }
+  auto fmt = ffmpeg::open_input(file);
+  const int index = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  if (index < 0) throw InputError(file, "no audio stream");
+  const AVStream* st = fmt->streams[index];
+  AudioInfo info;
+  info.sample_rate = st->codecpar->sample_rate;
+  info.channels = st->codecpar->ch_layout.nb_channels;
+  if (info.sample_rate <= 0 || info.sample_rate > kMaxRate || info.channels <= 0)
+    throw InputError(file, "audio stream has an invalid format");
+  double duration = ffmpeg::ts_seconds(st->duration, st->time_base, -1.0);
+  if (duration < 0 && fmt->duration != AV_NOPTS_VALUE) duration = static_cast<double>(fmt->duration) / AV_TIME_BASE;
+  info.duration = std::max(0.0, duration);
+  info.frames = std::llround(info.duration * info.sample_rate);
+  info.start_time = ffmpeg::ts_seconds(st->start_time, st->time_base);
+  info.codec = avcodec_get_name(st->codecpar->codec_id);
+  info.container = ffmpeg_container(fmt->iformat, file);
+  return info;
+}
+
+Signal read_mono(const fs::path& file, int rate) {
+  if (rate < 0 || rate > kMaxRate) throw UsageError("invalid sample rate " + std::to_string(rate));
+  std::error_code ec;
+  if (!fs::exists(file, ec)) throw InputError(file, "file not found");
+  if (fs::is_directory(file, ec)) throw InputError(file, "is a directory, not an audio file");
+  SF_INFO si;
+  std::string why;
+  Signal s;
+  if (auto sf = open_sndfile(file, si, why))
+    s = read_sndfile(file, sf.get(), si);
+  else
+    s = read_ffmpeg(file, why);
+  if (rate != 0 && rate != s.sample_rate) s = resample(s, rate);
+  return s;
+}
+
+Signal resample(const Signal& in, int rate) {
+  if (rate <= 0 || rate > kMaxRate) throw Error("resample: invalid target rate " + std::to_string(rate));
+  if (in.sample_rate <= 0 || in.channels <= 0) throw Error("resample: input signal has no valid rate/channels");
+  if (in.samples.size() % static_cast<std::size_t>(in.channels) != 0)
+    throw Error("resample: sample count is not a multiple of the channel count");
+  Signal out;
+  out.sample_rate = rate;
+  out.channels = in.channels;
+  if (rate == in.sample_rate) {
+    out.samples = in.samples;
+    return out;
+  }
+  const std::size_t in_frames = in.samples.size() / in.channels;
+  const auto out_frames = static_cast<std::size_t>(
+      std::llround(static_cast<double>(in_frames) * rate / static_cast<double>(in.sample_rate)));
+  out.samples.assign(out_frames * in.channels, 0.0f);
+  if (in_frames == 0 || out_frames == 0) return out;
+  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  const soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
+  std::size_t done_in = 0, done_out = 0;
+  soxr_error_t err = soxr_oneshot(in.sample_rate, rate, static_cast<unsigned>(in.channels), in.samples.data(),
+                                  in_frames, &done_in, out.samples.data(), out_frames, &done_out, &io, &q, nullptr);
+  if (err) throw Error(std::string("resample: soxr failed: ") + err);
+  out.samples.resize(done_out * in.channels);
+  out.samples.resize(out_frames * in.channels, 0.0f);  // soxr may deliver a sample short; pad to the exact length
+  return out;
+}
+
+void write_wav(const fs::path& file, const Signal& s, WavFormat fmt) {
+  if (s.sample_rate <= 0 || s.channels <= 0)
+    throw Error(file.string() + ": cannot write WAV: invalid sample rate or channel count");
+  if (s.samples.size() % static_cast<std::size_t>(s.channels) != 0)
+    throw Error(file.string() + ": cannot write WAV: sample count is not a multiple of the channel count");
+  for (float v : s.samples)
+    if (!std::isfinite(v)) throw Error(file.string() + ": cannot write WAV: signal contains NaN or infinity");
+
+  int sub = SF_FORMAT_PCM_16;
+  if (fmt == WavFormat::Pcm24) sub = SF_FORMAT_PCM_24;
+  if (fmt == WavFormat::Float32) sub = SF_FORMAT_FLOAT;
+  SF_INFO info{};
+  info.samplerate = s.sample_rate;
+  info.channels = s.channels;
+  // Plain WAV up to 4 GiB; RF64 beyond (WAV's 32-bit sizes would overflow).
+  const std::uint64_t bytes = s.samples.size() * (fmt == WavFormat::Pcm16 ? 2u : fmt == WavFormat::Pcm24 ? 3u : 4u);
+  info.format = (bytes > 0xFFFF0000ull ? SF_FORMAT_RF64 : SF_FORMAT_WAV) | sub;
+
+  AtomicFile out(file);
+  SNDFILE* raw = sf_open(out.temp_path().c_str(), SFM_WRITE, &info);
+  if (!raw) throw Error(file.string() + ": cannot write WAV: " + sf_strerror(nullptr));
+  SndfilePtr sf(raw);
+  const sf_count_t frames = static_cast<sf_count_t>(s.samples.size() / s.channels);
+  sf_count_t written = 0;
+  // Integer formats: scale by 2^(bits-1) with rounding and clipping, the inverse of libsndfile's reader.
+  constexpr std::size_t kBlock = 1 << 16;
+  if (fmt == WavFormat::Float32) {
+    written = sf_writef_float(sf.get(), s.samples.data(), frames);
+  } else if (fmt == WavFormat::Pcm16) {
+    std::vector<short> buf;
+    for (std::size_t at = 0; at < s.samples.size(); at += kBlock * s.channels) {
+      const std::size_t n = std::min(kBlock * s.channels, s.samples.size() - at);
+      buf.resize(n);
+      for (std::size_t i = 0; i < n; ++i)
+        buf[i] = static_cast<short>(std::clamp(std::lrint(s.samples[at + i] * 32768.0), -32768L, 32767L));
+      written += sf_writef_short(sf.get(), buf.data(), static_cast<sf_count_t>(n / s.channels));
+    }
+  } else {
+    std::vector<int> buf;
+    for (std::size_t at = 0; at < s.samples.size(); at += kBlock * s.channels) {
+      const std::size_t n = std::min(kBlock * s.channels, s.samples.size() - at);
+      buf.resize(n);
+      for (std::size_t i = 0; i < n; ++i)
+        buf[i] = static_cast<int>(std::clamp(std::lrint(s.samples[at + i] * 8388608.0), -8388608L, 8388607L)) * 256;
+      written += sf_writef_int(sf.get(), buf.data(), static_cast<sf_count_t>(n / s.channels));
+    }
+  }
+  if (written != frames) throw Error(file.string() + ": cannot write WAV: " + sf_strerror(sf.get()));
+  // Close (which writes the final header) before the rename.
+  if (int rc = sf_close(sf.release()); rc != 0)
+    throw Error(file.string() + ": cannot write WAV: " + sf_error_number(rc));
+  out.commit();
+}
+
+}  // namespace pv::audio
