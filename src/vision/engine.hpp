@@ -1,0 +1,55 @@
+#pragma once
+// Runs a TFLite float model on XNNPACK: the model's operators become XNNPACK subgraph nodes (one subgraph per
+// run of supported operators); CONCATENATION, which this XNNPACK lacks, writes each input into its slice of
+// the output between subgraphs. fp16 weights (DEQUANTIZE of constants) are converted to fp32 at load.
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "vision/tflite.hpp"
+
+namespace pv::vision {
+
+// A pthreadpool shared by engines; threads <= 1 runs on the caller's thread.
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+  void* handle() const { return pool_; }  // pthreadpool_t
+  int threads() const { return threads_; }
+
+ private:
+  void* pool_ = nullptr;
+  int threads_ = 1;
+};
+
+class Engine {
+ public:
+  // Constants are copied; the model may be destroyed afterwards. Throws pv::InputError for unsupported
+  // operators or inconsistent shapes (naming the model file and the operator).
+  Engine(const tflite::Model& model, const ThreadPool* pool = nullptr);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  size_t num_inputs() const { return inputs_.size(); }
+  size_t num_outputs() const { return outputs_.size(); }
+  float* input(size_t i);
+  const float* output(size_t i) const;
+  const std::vector<int>& input_shape(size_t i) const;
+  const std::vector<int>& output_shape(size_t i) const;
+  void run();
+
+  struct Impl;  // defined in engine.cpp
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  std::vector<int> inputs_, outputs_;
+};
+
+// IEEE half -> float.
+float half_to_float(std::uint16_t h);
+
+}  // namespace pv::vision

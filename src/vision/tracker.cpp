@@ -1,0 +1,128 @@
+#include "vision/tracker.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+
+namespace pv::vision {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+NormRect landmark_box(const HandLandmarks& lm) {
+  float minx = 1e30f, miny = 1e30f, maxx = -1e30f, maxy = -1e30f;
+  for (const auto& p : lm) {
+    minx = std::min(minx, p.x);
+    maxx = std::max(maxx, p.x);
+    miny = std::min(miny, p.y);
+    maxy = std::max(maxy, p.y);
+  }
+  return {(minx + maxx) / 2, (miny + maxy) / 2, maxx - minx, maxy - miny, 0.f};
+}
+}  // namespace
+
+HandTracker::HandTracker(const HandsOptions& opt) : opt_(opt) {
+  if (opt_.max_hands < 1) throw UsageError("max_hands must be at least 1");
+  const auto dir = opt_.model_dir.empty() ? default_model_dir() : opt_.model_dir;
+  const char* suffix = opt_.model == ModelKind::Full ? "full" : "lite";
+  pool_ = std::make_unique<ThreadPool>(opt_.threads);
+  const auto palm_file = dir / (std::string("palm_detection_") + suffix + ".tflite");
+  const auto lm_file = dir / (std::string("hand_landmark_") + suffix + ".tflite");
+  for (const auto& f : {palm_file, lm_file})
+    if (!std::filesystem::exists(f))
+      throw InputError(f, "model file not found (run scripts/setup, or set PIANOVAM_MODELS to the models folder)");
+  palm_ = std::make_unique<PalmDetector>(tflite::load(palm_file), pool_.get());
+  landmark_ = std::make_unique<LandmarkModel>(tflite::load(lm_file), pool_.get());
+}
+
+HandTracker::~HandTracker() = default;
+
+void HandTracker::reset() { tracks_.clear(); }
+
+std::vector<TrackedHand> HandTracker::process(const ImageView& img) {
+  if (!img.rgb || img.width <= 0 || img.height <= 0) throw Error("empty image");
+  ++timing_.frames;
+  if (opt_.static_mode) tracks_.clear();
+
+  // Candidate ROIs: palm ROIs first, then tracked ROIs; a later ROI removes earlier ones it overlaps.
+  struct Candidate {
+    NormRect roi;
+    int track;  // index into tracks_, -1 for a new hand
+  };
+  std::vector<Candidate> rois;
+  if (static_cast<int>(tracks_.size()) < opt_.max_hands) {
+    auto t0 = Clock::now();
+    auto dets = palm_->detect(img, opt_.min_detection);
+    ++timing_.palm_runs;
+    if (dets.size() > static_cast<size_t>(opt_.max_hands)) dets.resize(static_cast<size_t>(opt_.max_hands));
+    timing_.palm_ms += ms_since(t0);
+    for (const auto& d : dets) rois.push_back({palm_to_roi(d, img.width, img.height), -1});
+  }
+  auto t1 = Clock::now();
+  auto add = [&](const Candidate& c) {
+    std::erase_if(rois, [&](const Candidate& o) { return rect_iou(c.roi, o.roi) > opt_.association_iou; });
+    rois.push_back(c);
+  };
+  for (size_t i = 0; i < tracks_.size(); ++i) add({tracks_[i].next_roi, static_cast<int>(i)});
+  timing_.tracking_ms += ms_since(t1);
+
+  std::vector<TrackedHand> out;
+  std::vector<Track> next;
+  for (const auto& c : rois) {
+    auto t2 = Clock::now();
+    HandResult h = landmark_->run(img, c.roi);
+    ++timing_.landmark_runs;
+    timing_.landmark_ms += ms_since(t2);
+    if (h.presence < opt_.min_presence) continue;
+    auto t3 = Clock::now();
+    Track tr = c.track >= 0 ? tracks_[static_cast<size_t>(c.track)] : Track{next_id_++, {}, 0.0};
+    tr.evidence += h.right_prob - 0.5;
+    tr.next_roi = landmarks_to_roi(h.landmarks, img.width, img.height);
+    TrackedHand th{h, tr.id, false};
+    const bool raw_right = tr.evidence > 0 || (tr.evidence == 0 && h.raw_right());
+    th.pianist_right = opt_.mirrored_input ? raw_right : !raw_right;
+    out.push_back(th);
+    next.push_back(tr);
+    timing_.tracking_ms += ms_since(t3);
+  }
+  // Two tracks claiming the same hand: the weaker evidence takes the other label.
+  if (out.size() == 2 && out[0].pianist_right == out[1].pianist_right &&
+      rect_iou(landmark_box(out[0].hand.landmarks), landmark_box(out[1].hand.landmarks)) <= opt_.duplicate_iou) {
+    const size_t weak = std::abs(next[0].evidence) < std::abs(next[1].evidence) ? 0 : 1;
+    out[weak].pianist_right = !out[weak].pianist_right;
+    next[weak].evidence = -next[weak].evidence;
+  }
+  tracks_ = std::move(next);
+  return out;
+}
+
+HandFrame HandTracker::to_frame(const std::vector<TrackedHand>& hands, float duplicate_iou) {
+  // Duplicates (same physical hand found twice): keep the first (tracked hands come last and are preferred by
+  // MediaPipe's association; here the higher presence wins).
+  std::vector<const TrackedHand*> kept;
+  std::vector<const TrackedHand*> order;
+  for (const auto& h : hands) order.push_back(&h);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->hand.presence > b->hand.presence; });
+  for (const auto* h : order) {
+    bool dup = false;
+    if (duplicate_iou > 0)
+      for (const auto* k : kept)
+        dup |= rect_iou(landmark_box(h->hand.landmarks), landmark_box(k->hand.landmarks)) > duplicate_iou;
+    if (!dup) kept.push_back(h);
+  }
+  HandFrame f;
+  for (const auto* h : kept) {
+    auto& slot = h->pianist_right ? f.right : f.left;
+    if (slot) continue;
+    HandObservation o;
+    o.points = h->hand.landmarks;
+    o.presence = h->hand.presence;
+    o.handedness = h->hand.handedness_score();
+    slot = o;
+  }
+  return f;
+}
+
+}  // namespace pv::vision
