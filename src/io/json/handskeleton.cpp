@@ -46,38 +46,47 @@ class FastParser {
     } else {
       for (;;) {
         ws();
+        frame_ = -1;
         long long frame = frame_key();
+        frame_ = frame;
         ws();
-        expect(':', frame_ctx(frame) + "expected ':'");
+        expect(':', "expected ':'");
         ws();
         if (static_cast<size_t>(frame) >= t.frames.size()) {
           t.frames.resize(static_cast<size_t>(frame) + 1);
           seen.resize(t.frames.size(), 0);
         }
-        if (seen[static_cast<size_t>(frame)]) fail(frame_ctx(frame) + "duplicate frame key");
+        if (seen[static_cast<size_t>(frame)]) fail("duplicate frame key");
         seen[static_cast<size_t>(frame)] = 1;
-        frame_value(frame, t.frames[static_cast<size_t>(frame)]);
+        frame_value(t.frames[static_cast<size_t>(frame)]);
         ws();
-        char c = next(frame_ctx(frame) + "unexpected end of file");
+        char c = next("unexpected end of file");
         if (c == '}') break;
-        if (c != ',') fail(frame_ctx(frame) + "expected ',' or '}' after the frame");
+        if (c != ',') fail("expected ',' or '}' after the frame");
       }
     }
+    frame_ = -1;
     ws();
     if (p_ != end_) fail("unexpected data after the top-level object");
     return t;
   }
 
  private:
+  // Error context (frame key, part of the frame, landmark) is kept as plain values and only turned
+  // into text when something fails: the hot path builds no strings.
   [[noreturn]] void fail(const std::string& what) const {
-    throw InputError(name_, "byte " + std::to_string(p_ - begin_) + ": " + what);
+    std::string ctx;
+    if (frame_ >= 0) ctx += frame_ctx(frame_);
+    if (part_) ctx += std::string(part_) + ": ";
+    if (landmark_ >= 0) ctx += "landmark " + std::to_string(landmark_) + ": ";
+    throw InputError(name_, "byte " + std::to_string(p_ - begin_) + ": " + ctx + what);
   }
   char peek() const { return p_ < end_ ? *p_ : '\0'; }
-  char next(const std::string& what_if_end) {
+  char next(const char* what_if_end) {
     if (p_ >= end_) fail(what_if_end);
     return *p_++;
   }
-  void expect(char c, const std::string& what) {
+  void expect(char c, const char* what) {
     if (p_ >= end_ || *p_ != c) fail(what);
     ++p_;
   }
@@ -93,22 +102,22 @@ class FastParser {
   }
 
   // A plain string without escapes; the fast path gives up (Unsupported) on escapes.
-  std::string_view plain_string(const std::string& ctx) {
-    expect('"', ctx + "expected a string");
+  std::string_view plain_string() {
+    expect('"', "expected a string");
     const char* s = p_;
     while (p_ < end_ && *p_ != '"') {
       if (*p_ == '\\') throw Unsupported{};
-      if (static_cast<unsigned char>(*p_) < 0x20) fail(ctx + "control character in string");
+      if (static_cast<unsigned char>(*p_) < 0x20) fail("control character in string");
       ++p_;
     }
-    if (p_ >= end_) fail(ctx + "unterminated string");
+    if (p_ >= end_) fail("unterminated string");
     std::string_view v(s, static_cast<size_t>(p_ - s));
     ++p_;
     return v;
   }
 
   long long frame_key() {
-    std::string_view k = plain_string("");
+    std::string_view k = plain_string();
     if (k.empty() || k.size() > 12) fail("frame key \"" + std::string(k) + "\": not a frame number");
     long long v = 0;
     for (char c : k) {
@@ -120,29 +129,28 @@ class FastParser {
     return v;
   }
 
-  float number(const std::string& ctx) {
-    if (p_ >= end_ || !(*p_ == '-' || (*p_ >= '0' && *p_ <= '9'))) fail(ctx + "expected a number");
+  float number() {
+    if (p_ >= end_ || !(*p_ == '-' || (*p_ >= '0' && *p_ <= '9'))) fail("expected a number");
     float v = 0;
     auto [q, ec] = std::from_chars(p_, end_, v);
     if (ec == std::errc::result_out_of_range) {
       // Underflow (e.g. 1e-50) reads as the nearest float; overflow is an error.
       double d = 0;
       auto [q2, ec2] = std::from_chars(p_, end_, d);
-      if (ec2 != std::errc() || !(std::fabs(d) < 1.0)) fail(ctx + "number out of range");
+      if (ec2 != std::errc() || !(std::fabs(d) < 1.0)) fail("number out of range");
       v = static_cast<float>(d);
       q = q2;
       ec = std::errc();
     }
-    if (ec == std::errc() && !std::isfinite(v)) fail(ctx + "number out of range");
-    if (ec != std::errc()) fail(ctx + "expected a number");
+    if (ec == std::errc() && !std::isfinite(v)) fail("number out of range");
+    if (ec != std::errc()) fail("expected a number");
     p_ = q;
     return v;
   }
 
-  void frame_value(long long frame, HandFrame& out) {
-    const std::string ctx = frame_ctx(frame);
+  void frame_value(HandFrame& out) {
     if (literal("null")) return;
-    expect('{', ctx + "expected an object {\"Left\": ..., \"Right\": ...} or null");
+    expect('{', "expected an object {\"Left\": ..., \"Right\": ...} or null");
     ws();
     if (peek() == '}') {
       ++p_;
@@ -152,36 +160,38 @@ class FastParser {
     bool has_scores[2] = {false, false};
     for (;;) {
       ws();
-      std::string_view key = plain_string(ctx);
+      std::string_view key = plain_string();
       ws();
-      expect(':', ctx + "expected ':'");
+      expect(':', "expected ':'");
       ws();
       if (key == "Left" || key == "Right") {
+        part_ = key == "Left" ? "Left" : "Right";
         auto& slot = key == "Left" ? out.left : out.right;
         slot.reset();
-        if (!literal("null")) slot = hand(ctx + std::string(key) + ": ");
+        if (!literal("null")) slot = hand();
       } else if (key == "Left_score" || key == "Right_score") {
         int h = key == "Left_score" ? 0 : 1;
+        part_ = h == 0 ? "Left_score" : "Right_score";
         if (!literal("null")) {
-          std::string c2 = ctx + std::string(key) + ": ";
-          expect('[', c2 + "expected [presence, handedness]");
+          expect('[', "expected [presence, handedness]");
           ws();
-          scores[h][0] = number(c2);
+          scores[h][0] = number();
           ws();
-          expect(',', c2 + "expected [presence, handedness]");
+          expect(',', "expected [presence, handedness]");
           ws();
-          scores[h][1] = number(c2);
+          scores[h][1] = number();
           ws();
-          expect(']', c2 + "expected [presence, handedness]");
+          expect(']', "expected [presence, handedness]");
           has_scores[h] = true;
         }
       } else {
-        skip_value(ctx + "\"" + std::string(key) + "\": ", 0);
+        skip_value(0);
       }
+      part_ = nullptr;
       ws();
-      char c = next(ctx + "unexpected end of file");
+      char c = next("unexpected end of file");
       if (c == '}') break;
-      if (c != ',') fail(ctx + "expected ',' or '}'");
+      if (c != ',') fail("expected ',' or '}'");
     }
     for (int h = 0; h < 2; ++h) {
       auto& slot = h == 0 ? out.left : out.right;
@@ -192,41 +202,44 @@ class FastParser {
     }
   }
 
-  HandObservation hand(const std::string& ctx) {
+  HandObservation hand() {
     HandObservation obs;
-    expect('[', ctx + "expected null or a list of 21 [x, y, z] landmarks");
+    expect('[', "expected null or a list of 21 [x, y, z] landmarks");
     for (int i = 0; i < 21; ++i) {
       ws();
-      if (peek() == ']') fail(ctx + "expected 21 landmarks, got " + std::to_string(i));
-      expect('[', ctx + "landmark " + std::to_string(i) + ": expected [x, y, z]");
+      if (peek() == ']') fail("expected 21 landmarks, got " + std::to_string(i));
+      landmark_ = i;
+      expect('[', "expected [x, y, z]");
       float xyz[3];
       for (int k = 0; k < 3; ++k) {
         ws();
-        xyz[k] = number(ctx + "landmark " + std::to_string(i) + ": ");
+        xyz[k] = number();
         ws();
-        if (k < 2) expect(',', ctx + "landmark " + std::to_string(i) + ": expected [x, y, z]");
+        if (k < 2) expect(',', "expected [x, y, z]");
       }
-      expect(']', ctx + "landmark " + std::to_string(i) + ": expected [x, y, z]");
+      expect(']', "expected [x, y, z]");
+      landmark_ = -1;
       obs.points[static_cast<size_t>(i)] = {xyz[0], xyz[1], xyz[2]};
       ws();
-      if (i < 20) expect(',', ctx + "expected 21 landmarks, got " + std::to_string(i + 1));
+      if (i < 20 && (p_ >= end_ || *p_ != ',')) fail("expected 21 landmarks, got " + std::to_string(i + 1));
+      if (i < 20) ++p_;
     }
     ws();
-    expect(']', ctx + "expected 21 landmarks, got more");
+    expect(']', "expected 21 landmarks, got more");
     return obs;
   }
 
   // Skips any JSON value (unknown keys inside a frame).
-  void skip_value(const std::string& ctx, int depth) {
-    if (depth > kMaxDepth) fail(ctx + "nesting too deep");
+  void skip_value(int depth) {
+    if (depth > kMaxDepth) fail("nesting too deep");
     char c = peek();
     if (c == '"') {
       ++p_;
       while (p_ < end_ && *p_ != '"') {
-        if (*p_ == '\\' && end_ - p_ < 2) fail(ctx + "unterminated string");
+        if (*p_ == '\\' && end_ - p_ < 2) fail("unterminated string");
         p_ += *p_ == '\\' ? 2 : 1;
       }
-      if (p_ >= end_) fail(ctx + "unterminated string");
+      if (p_ >= end_) fail("unterminated string");
       ++p_;
     } else if (c == '{' || c == '[') {
       char close = c == '{' ? '}' : ']';
@@ -239,21 +252,21 @@ class FastParser {
       for (;;) {
         ws();
         if (c == '{') {
-          skip_value(ctx, depth + 1);
-          if (p_[-1] != '"') fail(ctx + "expected a string key");
+          if (peek() != '"') fail("expected a string key");
+          skip_value(depth + 1);
           ws();
-          expect(':', ctx + "expected ':'");
+          expect(':', "expected ':'");
           ws();
         }
-        skip_value(ctx, depth + 1);
+        skip_value(depth + 1);
         ws();
-        char d = next(ctx + "unexpected end of file");
+        char d = next("unexpected end of file");
         if (d == close) break;
-        if (d != ',') fail(ctx + "expected ',' or a closing bracket");
+        if (d != ',') fail("expected ',' or a closing bracket");
       }
     } else if (literal("null") || literal("true") || literal("false")) {
     } else {
-      number(ctx);
+      number();
     }
   }
 
@@ -261,6 +274,9 @@ class FastParser {
   const char* p_;
   const char* end_;
   const std::string& name_;
+  long long frame_ = -1;
+  const char* part_ = nullptr;
+  int landmark_ = -1;
 };
 
 // ---- nlohmann DOM path ----
