@@ -171,6 +171,7 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
   auto packet = ffmpeg::make_packet();
   auto frame = ffmpeg::make_frame();
   std::int64_t budget = ffmpeg::packet_budget(file);
+  double packets_end = -1.0;  // end time of the last audio packet (pts + duration)
 
   auto take_frame = [&] {
     const int channels = frame->ch_layout.nb_channels;
@@ -236,6 +237,8 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
     if (--budget < 0) throw InputError(file, "corrupt container: more packets than the file can hold");
     if (packet->stream_index == index) {
       const double at = ffmpeg::ts_seconds(packet->pts, st->time_base);
+      if (packet->pts != AV_NOPTS_VALUE && packet->duration > 0)
+        packets_end = std::max(packets_end, ffmpeg::ts_seconds(packet->pts + packet->duration, st->time_base));
       rc = avcodec_send_packet(dec.get(), packet.get());
       if (rc < 0 && rc != AVERROR(EAGAIN)) {
         std::ostringstream msg;
@@ -251,6 +254,11 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
   avcodec_send_packet(dec.get(), nullptr);
   drain();
   if (s.sample_rate == 0) throw InputError(file, "audio stream has no decodable samples");
+  // Encoders pad the last frame; the packets' durations say where the track really ends.
+  if (!std::isnan(origin) && packets_end > origin) {
+    const double end = (packets_end - origin) * s.sample_rate;
+    if (end < static_cast<double>(s.samples.size())) s.samples.resize(static_cast<std::size_t>(std::llround(end)));
+  }
   for (float v : s.samples)
     if (!std::isfinite(v)) throw InputError(file, "audio contains NaN or infinite samples");
   return s;

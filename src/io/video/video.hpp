@@ -36,7 +36,8 @@ VideoInfo probe(const std::filesystem::path& file);  // throws pv::InputError
 // Sequential decoder. Images (JPEG/PNG) are read as a one-frame video.
 class Decoder {
  public:
-  explicit Decoder(const std::filesystem::path& file);
+  // threads: decoder threads (0 = one per core, automatic).
+  explicit Decoder(const std::filesystem::path& file, int threads = 0);
   ~Decoder();
   Decoder(const Decoder&) = delete;
   Decoder& operator=(const Decoder&) = delete;
@@ -55,8 +56,9 @@ Frame read_image(const std::filesystem::path& file);
 struct EncoderOptions {
   int width = 1280, height = 720;
   Rational fps{60, 1};
-  int crf = 23;
-  // Optional mono audio track (AAC), muxed into the file.
+  int crf = 23;                    // x264 constant rate factor (mapped to a quantiser for the mpeg4 fallback)
+  std::string preset = "veryfast";  // x264 preset
+  // Optional mono audio track (AAC), muxed into the file. The vector must outlive finish().
   int audio_rate = 0;
   const std::vector<float>* audio = nullptr;
 };
@@ -69,6 +71,7 @@ class Encoder {
   Encoder& operator=(const Encoder&) = delete;
   void add_frame(const std::uint8_t* rgb);  // width*height*3
   void finish();
+  const std::string& codec() const;  // "libx264", or "mpeg4" when libx264 is unavailable
 
  private:
   struct Impl;
