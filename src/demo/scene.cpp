@@ -4,42 +4,10 @@
 #include <array>
 #include <cmath>
 
+#include "keyboard/keyboard.hpp"
+
 namespace pv::demo {
 namespace {
-
-// Projective map from the unit square (u along the keyboard, v from back edge to front edge) to the quad.
-struct Homography {
-  double h[9];
-  static Homography unit_to_quad(const KeyboardCorners& c) {
-    // Heckbert's square-to-quad closed form.
-    double x0 = c.lt.x, y0 = c.lt.y, x1 = c.rt.x, y1 = c.rt.y, x2 = c.rb.x, y2 = c.rb.y, x3 = c.lb.x, y3 = c.lb.y;
-    double dx1 = x1 - x2, dx2 = x3 - x2, dy1 = y1 - y2, dy2 = y3 - y2;
-    double sx = x0 - x1 + x2 - x3, sy = y0 - y1 + y2 - y3;
-    double den = dx1 * dy2 - dx2 * dy1;
-    double g = (sx * dy2 - dx2 * sy) / den, hh = (dx1 * sy - sx * dy1) / den;
-    Homography H{{x1 - x0 + g * x1, x3 - x0 + hh * x3, x0, y1 - y0 + g * y1, y3 - y0 + hh * y3, y0, g, hh, 1}};
-    return H;
-  }
-  Homography inverse() const {
-    const double* m = h;
-    double a = m[4] * m[8] - m[5] * m[7], b = m[5] * m[6] - m[3] * m[8], c = m[3] * m[7] - m[4] * m[6];
-    double det = m[0] * a + m[1] * b + m[2] * c;
-    Homography r{{a / det, (m[2] * m[7] - m[1] * m[8]) / det, (m[1] * m[5] - m[2] * m[4]) / det, b / det,
-                  (m[0] * m[8] - m[2] * m[6]) / det, (m[2] * m[3] - m[0] * m[5]) / det, c / det,
-                  (m[1] * m[6] - m[0] * m[7]) / det, (m[0] * m[4] - m[1] * m[3]) / det}};
-    return r;
-  }
-  void apply(double x, double y, double& ox, double& oy) const {
-    double w = h[6] * x + h[7] * y + h[8];
-    ox = (h[0] * x + h[1] * y + h[2]) / w;
-    oy = (h[3] * x + h[4] * y + h[5]) / w;
-  }
-};
-
-bool is_white(int pitch) {
-  int pc = pitch % 12;
-  return pc == 0 || pc == 2 || pc == 4 || pc == 5 || pc == 7 || pc == 9 || pc == 11;
-}
 
 void put(std::vector<std::uint8_t>& rgb, int w, int h, int x, int y, std::array<std::uint8_t, 3> c) {
   if (x < 0 || y < 0 || x >= w || y >= h) return;
@@ -75,40 +43,41 @@ void draw_keyboard(const Scene& s, const std::vector<int>& pressed, std::vector<
   black_after.fill(-1);
   int wi = -1;
   for (int p = 21; p <= 108; ++p) {
-    if (is_white(p)) white_pitch[++wi] = p;
+    if (!kb::is_black(p)) white_pitch[++wi] = p;
     else black_after[wi] = p;
   }
   std::array<bool, 128> down{};
   for (int p : pressed)
     if (p >= 0 && p < 128) down[p] = true;
 
-  Homography H = Homography::unit_to_quad(s.corners);
-  Homography inv = H.inverse();
+  // Pixel -> unit square (u along the keyboard, v from the far edge to the player's edge).
+  const auto& c = s.corners;
+  const kb::Homography inv = kb::Homography::from_points({c.lt, c.rt, c.rb, c.lb}, {Point2{0, 0}, {1, 0}, {1, 1}, {0, 1}});
   double minx = std::min({s.corners.lt.x, s.corners.lb.x}), maxx = std::max({s.corners.rt.x, s.corners.rb.x});
   double miny = std::min({s.corners.lt.y, s.corners.rt.y}), maxy = std::max({s.corners.lb.y, s.corners.rb.y});
   for (int y = std::max(0, static_cast<int>(miny)); y <= std::min(s.height - 1, static_cast<int>(maxy) + 1); ++y) {
     for (int x = std::max(0, static_cast<int>(minx)); x <= std::min(s.width - 1, static_cast<int>(maxx) + 1); ++x) {
-      double u, v;
-      inv.apply(x + 0.5, y + 0.5, u, v);
+      const Point2 uv = inv.apply({x + 0.5, y + 0.5});
+      const double u = uv.x, v = uv.y;
       if (u < 0 || u >= 1 || v < 0 || v >= 1) continue;
       double wu = u * 52.0;
       int w = static_cast<int>(wu);
       double frac = wu - w;
-      std::array<std::uint8_t, 3> c;
+      std::array<std::uint8_t, 3> col;
       int black = -1;
       if (v < s.black_ratio) {
         if (frac > 0.75 && black_after[w] >= 0) black = black_after[w];
         if (frac < 0.25 && w > 0 && black_after[w - 1] >= 0) black = black_after[w - 1];
       }
       if (black >= 0) {
-        c = down[black] ? std::array<std::uint8_t, 3>{40, 90, 200} : std::array<std::uint8_t, 3>{20, 20, 22};
+        col = down[black] ? std::array<std::uint8_t, 3>{40, 90, 200} : std::array<std::uint8_t, 3>{20, 20, 22};
       } else {
         bool edge = frac < 0.04 || frac > 0.96;
-        if (edge) c = {120, 120, 120};
-        else c = down[white_pitch[w]] ? std::array<std::uint8_t, 3>{150, 190, 255}
+        if (edge) col = {120, 120, 120};
+        else col = down[white_pitch[w]] ? std::array<std::uint8_t, 3>{150, 190, 255}
                                       : std::array<std::uint8_t, 3>{236, 234, 226};
       }
-      put(rgb, s.width, s.height, x, y, c);
+      put(rgb, s.width, s.height, x, y, col);
     }
   }
 }
