@@ -25,7 +25,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kMaxRate = 1'536'000;  // anything above is a corrupt header
+// Plausible sample rates for audio; anything outside comes from a corrupt header.
+constexpr int kMinRate = 1000;
+constexpr int kMaxRate = 1'536'000;
 
 struct SndfileCloser {
   void operator()(SNDFILE* f) const { sf_close(f); }
@@ -40,7 +42,7 @@ SndfilePtr open_sndfile(const fs::path& file, SF_INFO& info, std::string& why) {
     why = sf_strerror(nullptr);
     return nullptr;
   }
-  if (info.channels <= 0 || info.samplerate <= 0 || info.samplerate > kMaxRate) {
+  if (info.channels <= 0 || info.samplerate < kMinRate || info.samplerate > kMaxRate) {
     sf_close(f);
     why = "invalid header (channels " + std::to_string(info.channels) + ", rate " +
           std::to_string(info.samplerate) + ")";
@@ -130,7 +132,7 @@ Signal read_sndfile(const fs::path& file, SNDFILE* sf, const SF_INFO& info) {
   // Never trust the header's frame count for the reservation (a corrupt one can be huge).
   const auto plausible = ec ? 0 : static_cast<std::int64_t>(bytes) / info.channels;
   s.samples.reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(info.frames, 0, plausible)));
-  constexpr sf_count_t kBlock = 1 << 16;
+  const sf_count_t kBlock = std::max(1, (1 << 20) / info.channels);  // frames per read, ~4 MB
   std::vector<float> buf(static_cast<std::size_t>(kBlock) * info.channels);
   for (;;) {
     const sf_count_t got = sf_readf_float(sf, buf.data(), kBlock);
@@ -175,7 +177,7 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
 
   auto take_frame = [&] {
     const int channels = frame->ch_layout.nb_channels;
-    if (channels <= 0 || frame->sample_rate <= 0 || frame->sample_rate > kMaxRate)
+    if (channels <= 0 || frame->sample_rate < kMinRate || frame->sample_rate > kMaxRate)
       throw InputError(file, "decoded audio has an invalid format");
     if (s.sample_rate == 0) s.sample_rate = frame->sample_rate;
     if (frame->sample_rate != s.sample_rate)
@@ -288,7 +290,7 @@ AudioInfo probe(const fs::path& file) {
   AudioInfo info;
   info.sample_rate = st->codecpar->sample_rate;
   info.channels = st->codecpar->ch_layout.nb_channels;
-  if (info.sample_rate <= 0 || info.sample_rate > kMaxRate || info.channels <= 0)
+  if (info.sample_rate < kMinRate || info.sample_rate > kMaxRate || info.channels <= 0)
     throw InputError(file, "audio stream has an invalid format");
   double duration = ffmpeg::ts_seconds(st->duration, st->time_base, -1.0);
   if (duration < 0 && fmt->duration != AV_NOPTS_VALUE) duration = static_cast<double>(fmt->duration) / AV_TIME_BASE;
