@@ -1,0 +1,88 @@
+// Tracking on the real clip vs MediaPipe's own video-mode output (../shared/data/mediapipe-reference).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "io/video/video.hpp"
+#include "test_util.hpp"
+#include "vision/tracker.hpp"
+
+namespace pvv = pv::vision;
+
+namespace {
+std::filesystem::path models() { return std::filesystem::path(PV_SOURCE_DIR) / "assets/models"; }
+
+double landmark_error(const nlohmann::json& ref, const pv::HandLandmarks& ours, int w, int h) {
+  double s = 0;
+  for (size_t i = 0; i < 21; ++i)
+    s += std::hypot((ref[i][0].get<double>() - ours[i].x) * w, (ref[i][1].get<double>() - ours[i].y) * h);
+  return s / 21.0 / std::max(w, h);
+}
+}  // namespace
+
+TEST(HandsVideo, TracksTheHandThroughTheClip) {
+  PV_REQUIRE_SHARED("mediapipe-reference/video_full.json");
+  PV_REQUIRE_SHARED("hand-video");
+  if (!std::filesystem::exists(models() / "hand_landmark_full.tflite")) GTEST_SKIP() << "models not installed";
+  std::ifstream in(pvtest::shared_data() / "mediapipe-reference/video_full.json");
+  const auto ref = nlohmann::json::parse(in);
+  pvv::HandsOptions opt;
+  opt.model_dir = models();
+  opt.min_detection = 0.5f;  // the reference's options
+  opt.min_presence = 0.5f;
+  opt.duplicate_iou = 0.f;
+  pvv::HandTracker tracker(opt);
+  pv::video::Decoder dec(pvtest::shared_data() / ref["video"]["file"].get<std::string>());
+  pv::video::Frame frame;
+  int frames = 0, ref_hands = 0, matched = 0, close = 0, same_count = 0, right_only = 0, main_track = 0;
+  double first_err = 1, err_sum = 0;
+  for (const auto& rf : ref["frames"]) {
+    ASSERT_TRUE(dec.next(frame)) << "video ended early";
+    auto hands = tracker.process({frame.rgb.data(), frame.width, frame.height});
+    ++frames;
+    same_count += hands.size() == rf["hands"].size();
+    // Pianist labels after duplicate removal: the clip shows one right hand.
+    auto hf = pvv::HandTracker::to_frame(hands, 0.2f);
+    right_only += hf.right.has_value() && !hf.left.has_value();
+    for (size_t k = 0; k < rf["hands"].size(); ++k) {
+      ++ref_hands;
+      double best = 1;
+      const pvv::TrackedHand* bh = nullptr;
+      for (const auto& h : hands) {
+        double e = landmark_error(rf["hands"][k]["landmarks"], h.hand.landmarks, frame.width, frame.height);
+        if (e < best) best = e, bh = &h;
+      }
+      if (!bh) continue;
+      ++matched;
+      if (frames == 1) first_err = best;
+      err_sum += best;
+      close += best < 0.02;
+      // MediaPipe emits new palm hands first and tracked hands last: the last one is the followed hand.
+      if (k + 1 == rf["hands"].size()) main_track += bh->track_id == 1;
+    }
+    if (std::getenv("PV_VERBOSE")) {
+      std::printf("frame %d ref %zu:", frames - 1, rf["hands"].size());
+      for (const auto& r : rf["hands"]) std::printf(" %s", r["handedness"]["label"].get<std::string>().c_str());
+      std::printf(" | ours:");
+      for (const auto& h : hands)
+        std::printf(" [id %d %s p %.2f]", h.track_id, h.hand.raw_right() ? "R" : "L", h.hand.presence);
+      std::printf("\n");
+    }
+  }
+  const auto tm = tracker.timing();
+  std::printf("video: %d frames, same hand count %d, ref hands %d matched %d, within 2%% of frame %d, "
+              "mean error %.3g, frame 0 error %.2e, right-hand-only frames %d, followed by track 1 in %d, "
+              "palm runs %ld\n",
+              frames, same_count, ref_hands, matched, close, err_sum / std::max(matched, 1), first_err, right_only,
+              main_track, tm.palm_runs);
+  EXPECT_EQ(frames, 120);
+  EXPECT_LE(first_err, 0.005);          // the first frame is a plain detection: tight
+  EXPECT_GE(same_count, 114);           // same hand count (duplicates included) on >= 95 % of frames
+  EXPECT_EQ(matched, ref_hands);
+  EXPECT_GE(close, ref_hands * 95 / 100);  // within 2 % of the frame size
+  EXPECT_EQ(main_track, 120);           // one track follows the hand through the clip
+  EXPECT_EQ(right_only, 120);           // the pianist's right hand (raw "Left", non-mirrored), never flipped
+  EXPECT_LT(tm.palm_runs, 120);         // no palm detection while max_hands hands are tracked
+}
