@@ -1,0 +1,147 @@
+#include "align/align.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <thread>
+
+#include "core/error.hpp"
+
+namespace pv::align {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const std::size_t k = static_cast<std::size_t>(pos);
+  const double a = pos - static_cast<double>(k);
+  return k + 1 < v.size() ? v[k] * (1 - a) + v[k + 1] * a : v[k];
+}
+
+void make_features(Features& f, const AlignOptions& opt) {
+  if (opt.onset_weight > 0.0) to_alignment_features_with_onsets(f, opt.floor_db, opt.onset_weight);
+  else to_alignment_features(f, opt.floor_db);
+}
+
+}  // namespace
+
+double aligned_time(const TimeMap& map, double t, int rate) { return map(synth::scheduled_time(t, rate)); }
+
+nlohmann::json AlignReport::to_json() const {
+  return {{"offset_s", offset_s},
+          {"drift_ppm", drift_ppm},
+          {"residual_ms", {{"median", residual_median_ms}, {"p95", residual_p95_ms}, {"max", residual_max_ms}}},
+          {"cost", {{"mean_path_distance", mean_path_distance}, {"penalty", penalty}, {"dtw_total", dtw_cost}}},
+          {"cells", {{"coarse", coarse_cells}, {"fine", fine_cells}}},
+          {"onset_refinement",
+           {{"groups", onset_groups}, {"used", refined_groups}, {"median_abs_correction_ms", median_correction_ms}}},
+          {"notes", notes},
+          {"pedals", pedals},
+          {"audio_duration_s", audio_duration},
+          {"midi_duration_s", midi_duration},
+          {"seconds", {{"features", seconds_features}, {"dtw", seconds_dtw}}},
+          {"warnings", warnings}};
+}
+
+AlignResult align(const std::vector<float>& audio, const Performance& midi, const AlignOptions& opt) {
+  const int rate = opt.cqt.rate;
+  if (midi.notes.empty()) throw InputError(opt.midi_name, "MIDI has no notes");
+  float peak = 0.0f;
+  for (float v : audio) peak = std::max(peak, std::fabs(v));
+  if (audio.empty() || peak < 1e-4f) throw InputError(opt.audio_name, "audio is silent (peak below -80 dBFS)");
+  double last_onset = 0.0, first_onset = midi.notes.front().onset;
+  for (const Note& n : midi.notes) {
+    last_onset = std::max(last_onset, n.onset);
+    first_onset = std::min(first_onset, n.onset);
+  }
+  AlignResult R;
+  AlignReport& rep = R.report;
+  rep.audio_duration = static_cast<double>(audio.size()) / rate;
+  rep.midi_duration = midi.duration();
+  rep.notes = static_cast<int>(midi.notes.size());
+  rep.pedals = static_cast<int>(midi.pedals.size());
+  if (rep.audio_duration + opt.dtw.band_seconds < last_onset)
+    throw InputError(opt.audio_name, "audio (" + std::to_string(rep.audio_duration) +
+                                         " s) is much shorter than the MIDI (last onset at " +
+                                         std::to_string(last_onset) + " s)");
+  if (rep.audio_duration > 2.0 * rep.midi_duration + 30.0)
+    rep.warnings.push_back("audio is much longer than the MIDI; the alignment band may be too wide");
+  if (first_onset < 0.0) rep.warnings.push_back("MIDI has events before time 0");
+
+  // Render + CQT of the render in a second thread while the audio's CQT runs here.
+  const auto t0 = std::chrono::steady_clock::now();
+  std::exception_ptr err;
+  OnsetRise render_rise, audio_rise;
+  std::thread worker([&] {
+    try {
+      R.render_features = cqt_magnitude(synth::render(midi, rate, opt.synth), opt.cqt);
+      if (opt.refine_onsets) render_rise = onset_rise(R.render_features, opt.cqt.fmin_midi, opt.floor_db);
+      make_features(R.render_features, opt);
+    } catch (...) {
+      err = std::current_exception();
+    }
+  });
+  try {
+    R.audio_features = cqt_magnitude(audio, opt.cqt);
+    if (opt.refine_onsets) audio_rise = onset_rise(R.audio_features, opt.cqt.fmin_midi, opt.floor_db);
+    make_features(R.audio_features, opt);
+  } catch (...) {
+    worker.join();
+    throw;
+  }
+  worker.join();
+  if (err) std::rethrow_exception(err);
+  rep.seconds_features = seconds_since(t0);
+
+  const auto t1 = std::chrono::steady_clock::now();
+  R.dtw = multiscale_dtw(R.render_features, R.audio_features, opt.dtw);
+  rep.seconds_dtw = seconds_since(t1);
+  rep.coarse_cells = R.dtw.coarse.cells;
+  rep.fine_cells = R.dtw.fine.cells;
+  rep.mean_path_distance = R.dtw.fine.mean_path_distance;
+  rep.penalty = R.dtw.fine.penalty;
+  rep.dtw_cost = R.dtw.fine.cost;
+
+  const double period = R.render_features.frame_period();
+  R.map = map_from_path(R.dtw.fine.path, period, R.audio_features.frame_period());
+  if (opt.refine_onsets) {
+    RefineStats st;
+    R.map = refine_map(R.map, midi, render_rise, audio_rise, &synth::scheduled_time, rate, opt.refine, &st);
+    rep.refined_groups = st.used;
+    rep.onset_groups = st.groups;
+    rep.median_correction_ms = st.median_abs_correction_ms;
+  }
+  R.aligned = warp(midi, [&](double t) { return aligned_time(R.map, t, rate); });
+
+  // Linear fit of the aligned onsets against the MIDI onsets: offset, drift, residuals.
+  std::vector<double> on;
+  on.reserve(midi.notes.size());
+  for (const Note& n : midi.notes) on.push_back(n.onset);
+  double sx = 0, sy = 0;
+  std::vector<double> y(on.size());
+  for (std::size_t k = 0; k < on.size(); ++k) {
+    y[k] = aligned_time(R.map, on[k], rate);
+    sx += on[k];
+    sy += y[k];
+  }
+  const double mx = sx / on.size(), my = sy / on.size();
+  double sxx = 0, sxy = 0;
+  for (std::size_t k = 0; k < on.size(); ++k) sxx += (on[k] - mx) * (on[k] - mx), sxy += (on[k] - mx) * (y[k] - my);
+  const double slope = sxx > 0 ? sxy / sxx : 1.0;
+  rep.offset_s = my - slope * mx;
+  rep.drift_ppm = (slope - 1.0) * 1e6;
+  std::vector<double> res(on.size());
+  for (std::size_t k = 0; k < on.size(); ++k) res[k] = std::fabs(y[k] - (rep.offset_s + slope * on[k])) * 1e3;
+  rep.residual_median_ms = quantile(res, 0.5);
+  rep.residual_p95_ms = quantile(res, 0.95);
+  rep.residual_max_ms = res.empty() ? 0.0 : *std::max_element(res.begin(), res.end());
+  return R;
+}
+
+}  // namespace pv::align

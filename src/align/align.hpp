@@ -1,0 +1,63 @@
+#pragma once
+// Fine audio–MIDI alignment over the whole recording (design §3): render the MIDI with FluidSynth,
+// CQT features of render and audio, multiscale banded DTW, path -> monotone piecewise-linear time
+// map (render time -> audio time), applied to every note and pedal event.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "align/cqt.hpp"
+#include "align/dtw.hpp"
+#include "align/refine.hpp"
+#include "align/synth.hpp"
+#include "align/warp.hpp"
+#include "core/performance.hpp"
+
+namespace pv::align {
+
+struct AlignOptions {
+  CqtParams cqt;                 // rate 22,050 Hz, MIDI 36, 48 bins, 12/oct, hop 64
+  double floor_db = -80.0;
+  double onset_weight = 0.0;  // 0: reference features only (see to_alignment_features_with_onsets)
+  synth::SynthOptions synth;
+  bool refine_onsets = false;  // experimental, see refine.hpp (not yet better than the DTW map alone)
+  RefineOptions refine;
+  MultiscaleOptions dtw;
+  std::string audio_name = "audio";  // for error messages
+  std::string midi_name = "midi";
+};
+
+struct AlignReport {
+  double offset_s = 0.0;   // audio time of MIDI time 0 on the fitted line
+  double drift_ppm = 0.0;  // (slope - 1) * 1e6 of the fitted line
+  double residual_median_ms = 0.0, residual_p95_ms = 0.0, residual_max_ms = 0.0;  // |map - line| at onsets
+  double mean_path_distance = 0.0;  // mean cosine distance along the fine path
+  double penalty = 0.0;
+  double dtw_cost = 0.0;
+  long long coarse_cells = 0, fine_cells = 0;
+  int onset_groups = 0, refined_groups = 0;  // onset refinement: groups seen / used
+  double median_correction_ms = 0.0;
+  int notes = 0, pedals = 0;
+  double audio_duration = 0.0, midi_duration = 0.0;
+  double seconds_features = 0.0, seconds_dtw = 0.0;
+  std::vector<std::string> warnings;
+  nlohmann::json to_json() const;
+};
+
+struct AlignResult {
+  Performance aligned;
+  TimeMap map;  // render (scheduled) time -> audio time
+  AlignReport report;
+  MultiscaleResult dtw;
+  Features audio_features, render_features;  // fine features (for plots)
+};
+
+// `audio`: mono samples at opt.cqt.rate. Throws pv::InputError for silent audio, MIDI without notes,
+// or audio much shorter than the MIDI.
+AlignResult align(const std::vector<float>& audio, const Performance& midi, const AlignOptions& opt = {});
+
+// The aligned time of MIDI event time t.
+double aligned_time(const TimeMap& map, double t, int rate);
+
+}  // namespace pv::align

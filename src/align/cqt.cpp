@@ -1,0 +1,226 @@
+#include "align/cqt.hpp"
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <memory>
+#include <mutex>
+#include <numbers>
+
+#include "align/fftw_lock.hpp"
+#include "core/error.hpp"
+
+namespace pv::align {
+namespace {
+
+struct FftwFree {
+  void operator()(void* p) const { fftwf_free(p); }
+};
+template <class T>
+using FftwPtr = std::unique_ptr<T[], FftwFree>;
+template <class T>
+FftwPtr<T> fftw_alloc(std::size_t n) {
+  auto* p = static_cast<T*>(fftwf_malloc(sizeof(T) * n));
+  if (!p) throw Error("cqt: out of memory");
+  return FftwPtr<T>(p);
+}
+
+struct Plan {
+  fftwf_plan p = nullptr;
+  ~Plan() {
+    if (p) {
+      std::lock_guard lock(fftw_plan_mutex());
+      fftwf_destroy_plan(p);
+    }
+  }
+};
+
+// Smallest n >= want with no prime factor above 7.
+std::size_t smooth_size(std::size_t want) {
+  for (std::size_t n = std::max<std::size_t>(want, 1);; ++n) {
+    std::size_t r = n;
+    for (std::size_t p : {2, 3, 5, 7})
+      while (r % p == 0) r /= p;
+    if (r == 1) return n;
+  }
+}
+
+// Fourier transform of a Hann window of duration T at frequency offset x / T, normalised to 1 at 0.
+double hann_response(double x) {
+  const double ax = std::fabs(x);
+  if (ax < 1e-9) return 1.0;
+  if (std::fabs(ax - 1.0) < 1e-9) return 0.5;
+  const double px = std::numbers::pi * x;
+  return std::sin(px) / px / (1.0 - x * x);
+}
+
+}  // namespace
+
+std::mutex& fftw_plan_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+float cosine_distance(const float* a, const float* b, int bins) {
+  float acc[8] = {};
+  int k = 0;
+  for (; k + 8 <= bins; k += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += a[k + l] * b[k + l];
+  float s = 0.0f;
+  for (; k < bins; ++k) s += a[k] * b[k];
+  for (float v : acc) s += v;
+  return 1.0f - s;
+}
+
+Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& P) {
+  if (P.rate <= 0 || P.hop <= 0 || P.bins <= 0 || P.bins_per_octave <= 0) throw Error("cqt: bad parameters");
+  const double Q = 1.0 / (std::pow(2.0, 1.0 / P.bins_per_octave) - 1.0);
+  const double fmin = 440.0 * std::pow(2.0, (P.fmin_midi - 69.0) / 12.0);
+  const double fmax = fmin * std::pow(2.0, (P.bins - 1.0) / P.bins_per_octave);
+  if (fmax >= 0.5 * P.rate) throw Error("cqt: highest bin is above Nyquist");
+  const std::size_t n = signal.size();
+  const std::size_t frames = n / P.hop + 1;
+  // Zero padding beyond the longest kernel keeps the circular convolution from wrapping.
+  const std::size_t longest = static_cast<std::size_t>(std::ceil(Q * P.rate / fmin));
+  const std::size_t M = smooth_size((n + longest) / P.hop + 2);  // output samples per bin
+  const std::size_t L = M * P.hop;                                // forward FFT size
+  const std::size_t nspec = L / 2 + 1;
+
+  // In-place real-to-complex FFT of the whole signal.
+  auto buf = fftw_alloc<float>(2 * nspec);
+  std::copy(signal.begin(), signal.end(), buf.get());
+  std::fill(buf.get() + n, buf.get() + 2 * nspec, 0.0f);
+  auto* spec = reinterpret_cast<fftwf_complex*>(buf.get());
+  auto band = fftw_alloc<fftwf_complex>(M);
+  Plan fwd, inv;
+  {
+    std::lock_guard lock(fftw_plan_mutex());
+    fwd.p = fftwf_plan_dft_r2c_1d(static_cast<int>(L), buf.get(), spec, FFTW_ESTIMATE);
+    inv.p = fftwf_plan_dft_1d(static_cast<int>(M), band.get(), band.get(), FFTW_BACKWARD, FFTW_ESTIMATE);
+  }
+  if (!fwd.p || !inv.p) throw Error("cqt: FFTW planning failed");
+  fftwf_execute(fwd.p);
+
+  Features out;
+  out.bins = P.bins;
+  out.hop = P.hop;
+  out.rate = P.rate;
+  out.data.assign(frames * P.bins, 0.0f);
+  const double df = static_cast<double>(P.rate) / static_cast<double>(L);
+  const double scale = 2.0 / static_cast<double>(L);
+  const long long half = static_cast<long long>(M / 2);
+  for (int b = 0; b < P.bins; ++b) {
+    const double f = fmin * std::pow(2.0, static_cast<double>(b) / P.bins_per_octave);
+    const double T = Q / f;  // window duration (Q periods)
+    const long long c0 = std::llround(f / df);
+    std::fill(reinterpret_cast<float*>(band.get()), reinterpret_cast<float*>(band.get() + M), 0.0f);
+    for (long long k = -half; k < static_cast<long long>(M) - half; ++k) {
+      const long long j = c0 + k;
+      if (j < 0 || j >= static_cast<long long>(nspec)) continue;
+      const double h = hann_response((j * df - f) * T) * scale;
+      if (std::fabs(h) < 1e-12) continue;
+      const std::size_t dst = static_cast<std::size_t>((k + static_cast<long long>(M)) % static_cast<long long>(M));
+      band[dst][0] = static_cast<float>(spec[j][0] * h);
+      band[dst][1] = static_cast<float>(spec[j][1] * h);
+    }
+    fftwf_execute(inv.p);
+    for (std::size_t i = 0; i < frames; ++i)
+      out.data[i * P.bins + b] = std::hypot(band[i][0], band[i][1]);
+  }
+  return out;
+}
+
+void to_alignment_features(Features& f, double floor_db) {
+  const std::size_t T = f.frames();
+  const int B = f.bins;
+  if (T == 0) return;
+  float vmax = 0.0f;
+  for (float v : f.data) vmax = std::max(vmax, v);
+  const float floor_amp = static_cast<float>(std::pow(10.0, floor_db / 20.0));
+  const float inv = vmax > 0.0f ? 1.0f / vmax : 0.0f;
+  for (float& v : f.data) v = std::max(v * inv, floor_amp);
+  std::vector<float> mins(T);
+  for (std::size_t i = 0; i < T; ++i) mins[i] = *std::min_element(f.frame(i), f.frame(i) + B);
+  for (std::size_t i = 0; i < T; ++i) {
+    const std::size_t a = i >= 2 ? i - 2 : 0, e = std::min(T, i + 3);
+    double s = 0.0;
+    for (std::size_t k = a; k < e; ++k) s += mins[k];
+    const float norm = static_cast<float>(s / static_cast<double>(e - a));
+    float* x = f.frame(i);
+    double ss = 0.0;
+    for (int b = 0; b < B; ++b) {
+      x[b] /= norm;
+      ss += double(x[b]) * x[b];
+    }
+    const float unit = ss > 0.0 ? static_cast<float>(1.0 / std::sqrt(ss)) : 0.0f;
+    for (int b = 0; b < B; ++b) x[b] *= unit;
+  }
+}
+
+void to_alignment_features_with_onsets(Features& f, double floor_db, double onset_weight, int span) {
+  const std::size_t T = f.frames();
+  const int B = f.bins;
+  if (T == 0) return;
+  float vmax = 0.0f;
+  for (float v : f.data) vmax = std::max(vmax, v);
+  const float fl = static_cast<float>(floor_db);
+  std::vector<float> db(f.data.size());
+  for (std::size_t k = 0; k < f.data.size(); ++k)
+    db[k] = vmax > 0.0f ? std::max(fl, 20.0f * std::log10(std::max(f.data[k], 1e-30f) / vmax)) : fl;
+  Features ref = f;
+  to_alignment_features(ref, floor_db);
+  Features out;
+  out.bins = 2 * B;
+  out.hop = f.hop;
+  out.rate = f.rate;
+  out.data.assign(T * out.bins, 0.0f);
+  const float w = static_cast<float>(onset_weight);
+  for (std::size_t i = 0; i < T; ++i) {
+    float* y = out.frame(i);
+    std::copy(ref.frame(i), ref.frame(i) + B, y);
+    const std::size_t a = i >= static_cast<std::size_t>(span) ? i - span : 0, e = std::min(T - 1, i + span);
+    double ss = 0.0;
+    for (int b = 0; b < B; ++b) {
+      const float rise = std::max(0.0f, db[e * B + b] - db[a * B + b]);
+      y[B + b] = rise;
+      ss += double(rise) * rise;
+    }
+    const float unit = ss > 0.0 ? static_cast<float>(w / std::sqrt(ss)) : 0.0f;
+    double tot = 0.0;
+    for (int b = 0; b < 2 * B; ++b) {
+      if (b >= B) y[b] *= unit;
+      tot += double(y[b]) * y[b];
+    }
+    const float u = tot > 0.0 ? static_cast<float>(1.0 / std::sqrt(tot)) : 0.0f;
+    for (int b = 0; b < 2 * B; ++b) y[b] *= u;
+  }
+  f = std::move(out);
+}
+
+Features pool(const Features& f, int factor) {
+  if (factor < 1) throw Error("pool: factor must be >= 1");
+  Features out;
+  out.bins = f.bins;
+  out.hop = f.hop * factor;
+  out.rate = f.rate;
+  const std::size_t T = f.frames();
+  const std::size_t n = (T + factor - 1) / factor;
+  out.data.assign(n * f.bins, 0.0f);
+  for (std::size_t i = 0; i < T; ++i) {
+    float* y = out.frame(i / factor);
+    const float* x = f.frame(i);
+    for (int b = 0; b < f.bins; ++b) y[b] += x[b];
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    float* y = out.frame(i);
+    double ss = 0.0;
+    for (int b = 0; b < f.bins; ++b) ss += double(y[b]) * y[b];
+    const float unit = ss > 0.0 ? static_cast<float>(1.0 / std::sqrt(ss)) : 0.0f;
+    for (int b = 0; b < f.bins; ++b) y[b] *= unit;
+  }
+  return out;
+}
+
+}  // namespace pv::align

@@ -1,0 +1,61 @@
+#include "align/warp.hpp"
+
+#include <algorithm>
+
+namespace pv::align {
+
+double TimeMap::operator()(double t) const {
+  const std::size_t n = src.size();
+  if (n == 0) return t;
+  if (t <= src.front()) return dst.front() + (t - src.front());
+  if (t >= src.back()) return dst.back() + (t - src.back());
+  const std::size_t k = static_cast<std::size_t>(std::upper_bound(src.begin(), src.end(), t) - src.begin());
+  const double a = (t - src[k - 1]) / (src[k] - src[k - 1]);
+  return dst[k - 1] + a * (dst[k] - dst[k - 1]);
+}
+
+TimeMap::Line TimeMap::fit(const std::vector<double>& at) const {
+  Line l;
+  if (at.empty()) return l;
+  double sx = 0, sy = 0;
+  for (double t : at) sx += t, sy += (*this)(t);
+  const double mx = sx / at.size(), my = sy / at.size();
+  double sxx = 0, sxy = 0;
+  for (double t : at) {
+    const double dx = t - mx;
+    sxx += dx * dx;
+    sxy += dx * ((*this)(t)-my);
+  }
+  l.slope = sxx > 0 ? sxy / sxx : 1.0;
+  l.offset = my - l.slope * mx;
+  return l;
+}
+
+TimeMap map_from_path(const std::vector<std::pair<int, int>>& path, double row_period, double col_period) {
+  TimeMap m;
+  std::size_t k = 0;
+  while (k < path.size()) {
+    const int row = path[k].first;
+    double s = 0.0;
+    std::size_t c = 0;
+    for (; k < path.size() && path[k].first == row; ++k, ++c) s += path[k].second;
+    m.src.push_back(row * row_period);
+    m.dst.push_back(s / static_cast<double>(c) * col_period);
+  }
+  return m;
+}
+
+Performance warp(const Performance& perf, const std::function<double(double)>& f) {
+  Performance out = perf;
+  for (Note& n : out.notes) {
+    n.onset = f(n.onset);
+    n.key_offset = std::max(n.onset, f(n.key_offset));
+    n.sound_offset = std::max(n.key_offset, f(n.sound_offset));
+  }
+  for (PedalEvent& p : out.pedals) p.time = f(p.time);
+  for (TempoChange& t : out.tempos) t.time = f(t.time);
+  out.sort();
+  return out;
+}
+
+}  // namespace pv::align

@@ -1,0 +1,29 @@
+#pragma once
+// Monotone piecewise-linear time maps and their application to every event of a Performance.
+#include <functional>
+#include <vector>
+
+#include "core/performance.hpp"
+
+namespace pv::align {
+
+// Knots (src[k], dst[k]) with src strictly and dst weakly increasing; linear between knots, slope 1
+// beyond the ends (an empty map is the identity).
+struct TimeMap {
+  std::vector<double> src, dst;
+  double operator()(double t) const;
+  // Least-squares line dst = offset + slope * src over the given source times.
+  struct Line {
+    double offset = 0.0, slope = 1.0;
+  };
+  Line fit(const std::vector<double>& at) const;
+};
+
+// Time map from a DTW path between rows (period row_period seconds) and columns (col_period): each
+// row maps to the mean column of the path in that row.
+TimeMap map_from_path(const std::vector<std::pair<int, int>>& path, double row_period, double col_period);
+
+// Applies f to every note onset/offset and pedal time; keeps offsets >= onsets and re-sorts.
+Performance warp(const Performance& perf, const std::function<double(double)>& f);
+
+}  // namespace pv::align

@@ -1,0 +1,196 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "align/align.hpp"
+#include "core/error.hpp"
+
+namespace {
+
+std::vector<float> tone(double freq, double seconds, int rate, double amp = 0.5) {
+  std::vector<float> x(static_cast<size_t>(seconds * rate));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(amp * std::sin(2 * std::numbers::pi * freq * i / rate));
+  return x;
+}
+
+TEST(Cqt, SinusoidPeaksInItsBinWithItsAmplitude) {
+  pv::align::CqtParams p;
+  const double f = 440.0;  // MIDI 69 -> bin 33
+  auto C = pv::align::cqt_magnitude(tone(f, 2.0, p.rate, 0.5), p);
+  ASSERT_EQ(C.bins, 48);
+  EXPECT_EQ(C.frames(), size_t(2.0 * p.rate) / 64 + 1);
+  const float* mid = C.frame(C.frames() / 2);
+  int best = 0;
+  for (int b = 1; b < 48; ++b)
+    if (mid[b] > mid[best]) best = b;
+  EXPECT_EQ(best, 33);
+  EXPECT_NEAR(mid[33], 0.5, 0.02);
+  EXPECT_LT(mid[30], 0.05);
+}
+
+TEST(Cqt, FeaturesAreUnitNormAndPoolingKeepsThem) {
+  pv::align::CqtParams p;
+  auto F = pv::align::cqt_magnitude(tone(220.0, 1.0, p.rate), p);
+  pv::align::to_alignment_features(F);
+  for (size_t i = 0; i < F.frames(); i += 37) {
+    double ss = 0;
+    for (int b = 0; b < F.bins; ++b) ss += F.frame(i)[b] * F.frame(i)[b];
+    EXPECT_NEAR(ss, 1.0, 1e-4);
+  }
+  auto P = pv::align::pool(F, 16);
+  EXPECT_EQ(P.frames(), (F.frames() + 15) / 16);
+  EXPECT_EQ(P.hop, 64 * 16);
+  EXPECT_NEAR(pv::align::cosine_distance(P.frame(1), P.frame(1), P.bins), 0.0, 1e-5);
+}
+
+TEST(Cqt, RejectsBinsAboveNyquist) {
+  pv::align::CqtParams p;
+  p.rate = 1000;
+  EXPECT_THROW(pv::align::cqt_magnitude(std::vector<float>(100), p), pv::Error);
+}
+
+// Random unit features; Y = X delayed by `shift` frames.
+pv::align::Features random_features(int n, unsigned seed) {
+  pv::align::Features f;
+  f.bins = 8;
+  f.hop = 64;
+  f.rate = 22050;
+  f.data.resize(size_t(n) * 8);
+  unsigned s = seed;
+  for (auto& v : f.data) v = float((s = s * 1103515245u + 12345u) >> 16 & 0x7fff) / 32768.0f;
+  for (int i = 0; i < n; ++i) {
+    double ss = 0;
+    for (int b = 0; b < 8; ++b) ss += f.frame(i)[b] * f.frame(i)[b];
+    for (int b = 0; b < 8; ++b) f.frame(i)[b] /= float(std::sqrt(ss));
+  }
+  return f;
+}
+
+TEST(Dtw, RecoversAShiftInsideTheBand) {
+  auto X = random_features(400, 1);
+  pv::align::Features Y = X;
+  const int shift = 7;
+  Y.data.insert(Y.data.begin(), X.data.begin(), X.data.begin() + shift * 8);  // repeat first frames
+  auto band = pv::align::diagonal_band(400, 407, 10);
+  auto r = pv::align::banded_dtw(X, Y, band);
+  ASSERT_FALSE(r.path.empty());
+  EXPECT_EQ(r.path.front(), std::make_pair(0, 0));
+  EXPECT_EQ(r.path.back(), std::make_pair(399, 406));
+  for (auto [i, j] : r.path)
+    if (i > 20) {
+      EXPECT_EQ(j, i + shift);
+    }
+  EXPECT_EQ(r.cells, band.cells());
+}
+
+TEST(Dtw, MultiscaleMatchesFullResolutionWithFewerCells) {
+  auto X = random_features(3000, 3);
+  pv::align::Features Y = X;
+  const auto lead = random_features(40, 9);  // 40 unrelated frames before the copy
+  Y.data.insert(Y.data.begin(), lead.data.begin(), lead.data.end());
+  pv::align::MultiscaleOptions o;
+  o.factor = 8;
+  o.band_seconds = 1.0;
+  o.fine_radius = 8;
+  auto ms = pv::align::multiscale_dtw(X, Y, o);
+  auto full = pv::align::banded_dtw(X, Y, pv::align::diagonal_band(3000, 3040, 350));
+  EXPECT_EQ(ms.fine.path, full.path);
+  EXPECT_LT(ms.fine.cells + ms.coarse.cells, full.cells / 5);
+}
+
+TEST(Band, RepairMakesItMonotoneAndConnected) {
+  pv::align::Band b;
+  b.lo = {3, 0, 10, 9};
+  b.hi = {5, 2, 12, 11};
+  b.repair(20);
+  for (size_t i = 0; i + 1 < b.lo.size(); ++i) {
+    EXPECT_LE(b.lo[i], b.lo[i + 1]);
+    EXPECT_LE(b.hi[i], b.hi[i + 1]);
+    EXPECT_LE(b.lo[i + 1], b.hi[i] + 1);
+  }
+  EXPECT_EQ(b.lo[0], 0);
+  EXPECT_EQ(b.hi[3], 19);
+}
+
+TEST(Warp, MapInterpolatesExtrapolatesAndMovesEveryEvent) {
+  pv::align::TimeMap m{{0.0, 1.0, 2.0}, {0.5, 1.5, 2.7}};
+  EXPECT_DOUBLE_EQ(m(0.5), 1.0);
+  EXPECT_DOUBLE_EQ(m(1.5), 2.1);
+  EXPECT_DOUBLE_EQ(m(-1.0), -0.5);
+  EXPECT_DOUBLE_EQ(m(3.0), 3.7);
+  pv::Performance p;
+  p.notes.push_back({60, 0.5, 1.5, 1.8, 80});
+  p.pedals.push_back({1.0, 64, 127});
+  p.pedals.push_back({1.9, 67, 0});
+  auto w = pv::align::warp(p, m);
+  EXPECT_DOUBLE_EQ(w.notes[0].onset, 1.0);
+  EXPECT_DOUBLE_EQ(w.notes[0].key_offset, 2.1);
+  EXPECT_NEAR(w.notes[0].sound_offset, 2.46, 1e-12);
+  EXPECT_DOUBLE_EQ(w.pedals[0].time, 1.5);
+  EXPECT_NEAR(w.pedals[1].time, 2.58, 1e-12);
+  auto line = m.fit({0.0, 0.5, 1.0});
+  EXPECT_NEAR(line.offset, 0.5, 1e-12);
+  EXPECT_NEAR(line.slope, 1.0, 1e-12);
+}
+
+TEST(Warp, MapFromPathAveragesColumnsPerRow) {
+  std::vector<std::pair<int, int>> path{{0, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 4}};
+  auto m = pv::align::map_from_path(path, 0.01, 0.02);
+  ASSERT_EQ(m.src.size(), 3u);
+  EXPECT_DOUBLE_EQ(m.dst[1], 0.04);
+  EXPECT_DOUBLE_EQ(m.dst[2], 0.08);
+}
+
+TEST(Align, BadInputsGiveClearErrors) {
+  pv::Performance empty;
+  std::vector<float> audio = tone(220, 5.0, 22050);
+  pv::align::AlignOptions o;
+  o.midi_name = "m.mid";
+  o.audio_name = "a.wav";
+  try {
+    pv::align::align(audio, empty, o);
+    FAIL();
+  } catch (const pv::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("m.mid: MIDI has no notes"), std::string::npos) << e.what();
+  }
+  pv::Performance p;
+  p.notes.push_back({57, 1.0, 2.0, 2.0, 80});
+  p.notes.push_back({57, 60.0, 61.0, 61.0, 80});
+  try {
+    pv::align::align(std::vector<float>(22050 * 70, 0.0f), p, o);
+    FAIL();
+  } catch (const pv::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("a.wav: audio is silent"), std::string::npos) << e.what();
+  }
+  try {
+    pv::align::align(audio, p, o);
+    FAIL();
+  } catch (const pv::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("much shorter"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Align, RecoversAPlantedShiftOfItsOwnRender) {
+  if (!std::filesystem::exists(pv::synth::SynthOptions{}.soundfont)) GTEST_SKIP() << "no SoundFont";
+  pv::Performance p;
+  const int pitches[] = {48, 52, 55, 60, 64, 67, 72, 67, 64, 60, 55, 52};
+  for (int k = 0; k < 24; ++k) {
+    const double t = 0.5 + 0.35 * k + (k % 3) * 0.04;
+    p.notes.push_back({pitches[k % 12], t, t + 0.3, t + 0.3, 60 + (k * 7) % 50});
+  }
+  p.pedals.push_back({2.0, 64, 127});
+  p.pedals.push_back({4.0, 64, 0});
+  pv::Performance shifted = pv::align::warp(p, [](double t) { return t + 0.75; });
+  auto audio = pv::synth::render(shifted, 22050);
+  auto r = pv::align::align(audio, p);
+  EXPECT_NEAR(r.report.offset_s, 0.75, 0.004);
+  EXPECT_NEAR(r.report.drift_ppm, 0.0, 2000.0);
+  ASSERT_EQ(r.aligned.notes.size(), p.notes.size());
+  for (size_t k = 0; k < p.notes.size(); ++k) EXPECT_NEAR(r.aligned.notes[k].onset, shifted.notes[k].onset, 0.004);
+  EXPECT_NEAR(r.aligned.pedals[0].time, 2.75, 0.006);
+  EXPECT_GT(r.report.fine_cells, 0);
+  EXPECT_TRUE(r.report.to_json().contains("drift_ppm"));
+}
+
+}  // namespace
