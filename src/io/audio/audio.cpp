@@ -163,6 +163,8 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
   const int index = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
   if (index < 0) throw InputError(file, "no audio stream");
   const AVStream* st = fmt->streams[index];
+  for (unsigned i = 0; i < fmt->nb_streams; ++i)
+    if (static_cast<int>(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
   auto dec = ffmpeg::open_decoder(file, st, 1);
 
   Signal s;

@@ -39,11 +39,17 @@ bool is_image(const AVFormatContext* fmt) {
   return name == "image2" || (name.size() > 5 && name.compare(name.size() - 5, 5, "_pipe") == 0);
 }
 
-// The nominal rate (r_frame_rate) when the average agrees with it to 0.2 %, else the average.
+// The nominal rate (r_frame_rate) when the average frame duration agrees with it to 0.2 % or to
+// one tick of the stream's time base (Matroska's millisecond timestamps skew the average); else
+// the average.
 Rational pick_fps(const AVStream* st) {
   const AVRational avg = st->avg_frame_rate, r = st->r_frame_rate;
   AVRational q{0, 1};
-  if (valid(avg) && valid(r) && std::abs(av_q2d(avg) / av_q2d(r) - 1.0) < 2e-3)
+  const auto agree = [&] {
+    const double tolerance = std::max(valid(st->time_base) ? av_q2d(st->time_base) : 0.0, 2e-3 / av_q2d(r));
+    return std::abs(1.0 / av_q2d(avg) - 1.0 / av_q2d(r)) <= tolerance;
+  };
+  if (valid(avg) && valid(r) && agree())
     q = r;
   else if (valid(avg))
     q = avg;

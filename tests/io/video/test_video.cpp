@@ -261,3 +261,66 @@ TEST(VideoReal, HandImagesHaveTheirIndexedSizes) {
   }
   EXPECT_EQ(n, 40);
 }
+
+// ---- other containers (remuxed with libavformat, no re-encoding) -----------------------------
+extern "C" {
+#include <libavformat/avformat.h>
+}
+
+static void remux(const fs::path& in, const fs::path& out, const char* format) {
+  AVFormatContext* ic = nullptr;
+  ASSERT_EQ(avformat_open_input(&ic, in.c_str(), nullptr, nullptr), 0);
+  ASSERT_GE(avformat_find_stream_info(ic, nullptr), 0);
+  AVFormatContext* oc = nullptr;
+  ASSERT_GE(avformat_alloc_output_context2(&oc, nullptr, format, out.c_str()), 0);
+  for (unsigned i = 0; i < ic->nb_streams; ++i) {
+    AVStream* st = avformat_new_stream(oc, nullptr);
+    ASSERT_GE(avcodec_parameters_copy(st->codecpar, ic->streams[i]->codecpar), 0);
+    st->codecpar->codec_tag = 0;
+    st->time_base = ic->streams[i]->time_base;
+  }
+  ASSERT_GE(avio_open(&oc->pb, out.c_str(), AVIO_FLAG_WRITE), 0);
+  ASSERT_GE(avformat_write_header(oc, nullptr), 0);
+  AVPacket* pkt = av_packet_alloc();
+  while (av_read_frame(ic, pkt) >= 0) {
+    av_packet_rescale_ts(pkt, ic->streams[pkt->stream_index]->time_base, oc->streams[pkt->stream_index]->time_base);
+    pkt->pos = -1;
+    ASSERT_GE(av_interleaved_write_frame(oc, pkt), 0);
+  }
+  av_packet_free(&pkt);
+  ASSERT_GE(av_write_trailer(oc), 0);
+  avio_closep(&oc->pb);
+  avformat_free_context(oc);
+  avformat_close_input(&ic);
+}
+
+TEST(VideoContainers, MatroskaAndMovCountFramesAndCarryAudio) {
+  const auto dir = pvtest::temp_dir();
+  const auto audio = sine(48000, 440.0, 2.0);
+  const fs::path mp4 = make_clip(dir / "clip.mp4", 160, 120, 60, {30, 1}, &audio, 48000);
+  remux(mp4, dir / "clip.mkv", "matroska");
+  remux(mp4, dir / "clip.mov", "mov");
+  for (const char* name : {"clip.mkv", "clip.mov"}) {
+    const fs::path f = dir / name;
+    const VideoInfo info = probe(f);
+    EXPECT_EQ(info.frame_count, 60) << name;  // Matroska stores no frame count: counted from packets
+    EXPECT_EQ(info.fps, (pv::Rational{30, 1})) << name;
+    EXPECT_TRUE(info.has_audio) << name;
+    Decoder dec(f);
+    Frame fr;
+    int n = 0;
+    while (dec.next(fr)) {
+      // Matroska: millisecond timestamps, shifted so that the AAC priming is not negative.
+      EXPECT_NEAR(fr.time, info.start_time + n / 30.0, 1e-3) << name << " frame " << n;
+      EXPECT_LT(mean_abs_diff(fr.rgb, pattern(160, 120, n)), 3.0) << name << " frame " << n;
+      ++n;
+    }
+    EXPECT_EQ(n, 60) << name;
+    const pv::audio::AudioInfo ai = pv::audio::probe(f);
+    EXPECT_EQ(ai.codec, "aac") << name;
+    EXPECT_EQ(ai.container, std::string(name).substr(5) == "mkv" ? "matroska" : "mov") << name;
+    const pv::audio::Signal s = pv::audio::read_mono(f, 16000);
+    EXPECT_EQ(s.sample_rate, 16000);
+    EXPECT_NEAR(s.duration(), 2.0, 0.03) << name;
+  }
+}
