@@ -341,9 +341,17 @@ Encoder::Encoder(const fs::path& file, const EncoderOptions& opt) {
   if (rc < 0 || !e.oc) e.fail("no mp4 muxer", rc);
 
   // Video: H.264 through libx264, or MPEG-4 part 2 when FFmpeg was built without it.
-  const AVCodec* vc = avcodec_find_encoder_by_name("libx264");
-  if (!vc) vc = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
-  if (!vc) e.fail("no H.264 or MPEG-4 encoder available", 0);
+  const AVCodec* vc = nullptr;
+  if (opt.codec.empty()) {
+    vc = avcodec_find_encoder_by_name("libx264");
+    if (!vc) vc = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+    if (!vc) e.fail("no H.264 or MPEG-4 encoder available", 0);
+  } else if (opt.codec == "libx264" || opt.codec == "mpeg4") {
+    vc = avcodec_find_encoder_by_name(opt.codec.c_str());
+    if (!vc) e.fail("encoder " + opt.codec + " is not available", 0);
+  } else {
+    e.fail("unsupported encoder '" + opt.codec + "' (libx264 or mpeg4)", 0);
+  }
   e.codec = vc->name;
   e.venc.reset(avcodec_alloc_context3(vc));
   AVCodecContext* v = e.venc.get();

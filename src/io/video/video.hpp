@@ -58,6 +58,7 @@ struct EncoderOptions {
   Rational fps{60, 1};
   int crf = 23;                    // x264 constant rate factor (mapped to a quantiser for the mpeg4 fallback)
   std::string preset = "veryfast";  // x264 preset
+  std::string codec;                // "" = libx264 when FFmpeg has it, else "mpeg4"; or name one of them
   // Optional mono audio track (AAC), muxed into the file. The vector must outlive finish().
   int audio_rate = 0;
   const std::vector<float>* audio = nullptr;

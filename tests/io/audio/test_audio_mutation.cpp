@@ -2,6 +2,8 @@
 // pv::InputError; nothing else (no crash, no other exception, no absurd output).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <iostream>
 #include <fstream>
 #include <random>
 
@@ -86,6 +88,7 @@ bool read_every_way(const fs::path& p, const std::string& name) {
     EXPECT_GE(info.frames, 0) << name;
   } catch (const pv::InputError& e) {
     EXPECT_EQ(e.file(), p) << name;
+    if (std::getenv("PV_MUTATION_VERBOSE")) std::cout << name << ": " << e.what() << "\n";
     ok = false;
   }
   for (int rate : {0, 16000}) {

@@ -143,6 +143,36 @@ TEST(VideoRoundTrip, NtscRateAndNoAudio) {
   }
 }
 
+TEST(VideoEncoder, Mpeg4Fallback) {
+  const auto dir = pvtest::temp_dir();
+  EncoderOptions opt;
+  opt.width = 160;
+  opt.height = 120;
+  opt.fps = {25, 1};
+  opt.codec = "mpeg4";
+  {
+    Encoder enc(dir / "m4.mp4", opt);
+    EXPECT_EQ(enc.codec(), "mpeg4");
+    for (int i = 0; i < 25; ++i) enc.add_frame(pattern(160, 120, i).data());
+    enc.finish();
+  }
+  const VideoInfo info = probe(dir / "m4.mp4");
+  EXPECT_EQ(info.codec, "mpeg4");
+  EXPECT_EQ(info.frame_count, 25);
+  EXPECT_EQ(info.fps, (pv::Rational{25, 1}));
+  Decoder dec(dir / "m4.mp4");
+  Frame fr;
+  int n = 0;
+  while (dec.next(fr)) {
+    EXPECT_NEAR(fr.time, n / 25.0, 1e-9);
+    EXPECT_LT(mean_abs_diff(fr.rgb, pattern(160, 120, n)), 4.0) << "frame " << n;
+    ++n;
+  }
+  EXPECT_EQ(n, 25);
+  opt.codec = "prores";
+  EXPECT_THROW(Encoder(dir / "x.mp4", opt), pv::Error);
+}
+
 TEST(VideoEncoder, UnfinishedEncoderLeavesNothingAndBadOptionsThrow) {
   const auto dir = pvtest::temp_dir();
   {

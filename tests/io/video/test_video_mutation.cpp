@@ -1,6 +1,8 @@
 // Mutation test: truncated, bit-flipped and box-corrupted MP4 files either probe/decode or throw
 // pv::InputError; nothing else (no crash, no other exception), and decoding stays bounded.
 #include <cmath>
+#include <cstdlib>
+#include <iostream>
 #include <fstream>
 #include <random>
 
@@ -114,6 +116,7 @@ bool read_every_way(const fs::path& p, const std::string& name) {
     EXPECT_GT(info.height, 0) << name;
   } catch (const pv::InputError& e) {
     EXPECT_EQ(e.file(), p) << name;
+    if (std::getenv("PV_MUTATION_VERBOSE")) std::cout << name << ": " << e.what() << "\n";
     ok = false;
   }
   try {
@@ -127,6 +130,7 @@ bool read_every_way(const fs::path& p, const std::string& name) {
     EXPECT_LE(n, 10000) << name << ": decoding must stay bounded";
   } catch (const pv::InputError& e) {
     EXPECT_EQ(e.file(), p) << name;
+    if (std::getenv("PV_MUTATION_VERBOSE")) std::cout << name << ": " << e.what() << "\n";
     ok = false;
   }
   try {
