@@ -18,6 +18,7 @@ extern "C" {
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/progress.hpp"
 #include "io/audio/ffmpeg_util.hpp"
 
 namespace pv::audio {
@@ -176,6 +177,11 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
   auto frame = ffmpeg::make_frame();
   std::int64_t budget = ffmpeg::packet_budget(file);
   double packets_end = -1.0;  // end time of the last audio packet (pts + duration)
+  // Progress (in ms of media time) for long tracks, e.g. the audio of an hour-long video.
+  const double total_s = fmt->duration != AV_NOPTS_VALUE ? static_cast<double>(fmt->duration) / AV_TIME_BASE : 0.0;
+  std::unique_ptr<Progress> progress;
+  if (total_s > 60.0)
+    progress = std::make_unique<Progress>("reading audio", static_cast<std::int64_t>(total_s * 1000));
 
   auto take_frame = [&] {
     const int channels = frame->ch_layout.nb_channels;
@@ -243,6 +249,7 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
       const double at = ffmpeg::ts_seconds(packet->pts, st->time_base);
       if (packet->pts != AV_NOPTS_VALUE && packet->duration > 0)
         packets_end = std::max(packets_end, ffmpeg::ts_seconds(packet->pts + packet->duration, st->time_base));
+      if (progress && at > 0) progress->update(std::min<std::int64_t>(static_cast<std::int64_t>(at * 1000), total_s * 1000));
       rc = avcodec_send_packet(dec.get(), packet.get());
       if (rc < 0 && rc != AVERROR(EAGAIN)) {
         std::ostringstream msg;
@@ -257,6 +264,7 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
   }
   avcodec_send_packet(dec.get(), nullptr);
   drain();
+  if (progress) progress->finish();
   if (s.sample_rate == 0) throw InputError(file, "audio stream has no decodable samples");
   // Encoders pad the last frame; the packets' durations say where the track really ends.
   if (!std::isnan(origin) && packets_end > origin) {
