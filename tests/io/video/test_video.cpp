@@ -4,6 +4,8 @@
 #include <numbers>
 #include <sstream>
 
+#include <png.h>
+
 #include "core/error.hpp"
 #include "io/audio/audio.hpp"
 #include "io/video/video.hpp"
@@ -207,6 +209,43 @@ TEST(VideoImage, PngWriteReadIsLossless) {
   // Also readable without a telling extension (content probing).
   fs::copy_file(dir / "a.png", dir / "noext");
   EXPECT_EQ(read_image(dir / "noext").rgb, rgb);
+}
+
+// Other PNG layouts (grey, RGBA, 16-bit) written with libpng's simplified API read as RGB24.
+TEST(VideoImage, GreyAlphaAnd16BitPngs) {
+  const auto dir = pvtest::temp_dir();
+  const int w = 33, h = 17;
+  auto write = [&](const fs::path& p, png_uint_32 format, const void* data) {
+    png_image img{};
+    img.version = PNG_IMAGE_VERSION;
+    img.width = w;
+    img.height = h;
+    img.format = format;
+    ASSERT_NE(png_image_write_to_file(&img, p.c_str(), 0, data, 0, nullptr), 0) << img.message;
+  };
+  std::vector<std::uint8_t> grey(w * h), rgba(w * h * 4);
+  std::vector<std::uint16_t> rgb16(w * h * 3);
+  for (int i = 0; i < w * h; ++i) {
+    grey[i] = static_cast<std::uint8_t>(i * 3);
+    for (int c = 0; c < 4; ++c) rgba[i * 4 + c] = static_cast<std::uint8_t>(c == 3 ? 255 : i * (c + 1));
+    for (int c = 0; c < 3; ++c) rgb16[i * 3 + c] = static_cast<std::uint16_t>((i * 97 + c * 5000) & 0xFFFF);
+  }
+  write(dir / "grey.png", PNG_FORMAT_GRAY, grey.data());
+  write(dir / "rgba.png", PNG_FORMAT_RGBA, rgba.data());
+  // 16-bit: the simplified API writes linear data with the sRGB curve; only check size and order.
+  write(dir / "rgb16.png", PNG_FORMAT_LINEAR_RGB, rgb16.data());
+  const Frame g = read_image(dir / "grey.png");
+  ASSERT_EQ(g.rgb.size(), std::size_t(w * h * 3));
+  for (int i = 0; i < w * h; ++i)
+    for (int c = 0; c < 3; ++c) ASSERT_EQ(g.rgb[i * 3 + c], grey[i]) << i;
+  const Frame a = read_image(dir / "rgba.png");
+  ASSERT_EQ(a.rgb.size(), std::size_t(w * h * 3));
+  for (int i = 0; i < w * h; ++i)
+    for (int c = 0; c < 3; ++c) ASSERT_EQ(a.rgb[i * 3 + c], rgba[i * 4 + c]) << i;
+  const Frame d = read_image(dir / "rgb16.png");
+  EXPECT_EQ(d.width, w);
+  EXPECT_EQ(d.height, h);
+  EXPECT_EQ(d.rgb.size(), std::size_t(w * h * 3));
 }
 
 TEST(VideoErrors, BadFilesGiveInputErrorsNamingTheFile) {
