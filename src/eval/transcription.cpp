@@ -454,8 +454,8 @@ Scores evaluate_frames(const FrameRoll& ref, const FrameRoll& est) {
 }
 
 Scores evaluate_all(const std::vector<Note>& ref_notes, const std::vector<Note>& est_notes, const NoteParams& params,
-                    double fps) {
-  NoteList ref = from_notes(ref_notes, true, "reference"), est = from_notes(est_notes, true, "estimate");
+                    double fps, const std::string& ref_name, const std::string& est_name) {
+  NoteList ref = from_notes(ref_notes, true, ref_name), est = from_notes(est_notes, true, est_name);
   NoteParams with_off = params, no_off = params;
   if (!with_off.offset_ratio) with_off.offset_ratio = 0.2;
   no_off.offset_ratio.reset();

@@ -92,7 +92,8 @@ Scores evaluate_frames(const FrameRoll& ref, const FrameRoll& est);
 // note_* (onset+pitch), note_offset_*, note_velocity_*, note_offset_velocity_* (precision, recall,
 // f1, overlap), frame_* (precision, recall, f1, accuracy).
 Scores evaluate_all(const std::vector<Note>& ref, const std::vector<Note>& est, const NoteParams& p = {},
-                    double fps = 100.0);
+                    double fps = 100.0, const std::string& ref_name = "reference",
+                    const std::string& est_name = "estimate");
 
 // numpy's pairwise summation (np.add.reduce on a contiguous float64 array).
 double numpy_sum(const double* a, std::size_t n);
