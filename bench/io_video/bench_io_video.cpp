@@ -29,12 +29,13 @@ namespace {
 
 constexpr int kW = 1280, kH = 720, kFrames = 300;
 
-// A 10-s 720p30 clip: fine-grained static texture (like a keyboard under a camera's noise) with a
-// large bright shape sweeping across it. Generated once into the temp directory.
+// A 10-s 720p30 clip: a keyboard-like texture with camera-like temporal noise and a large bright
+// shape sweeping across it (a few Mbit/s, like a real camera clip at CRF 23). Generated once into
+// the temp directory.
 fs::path clip_720p() {
   static fs::path path;
   if (!path.empty()) return path;
-  path = fs::temp_directory_path() / "pv_bench_io_video_720p30.mp4";
+  path = fs::temp_directory_path() / "pv_bench_io_video_720p30_v3.mp4";
   if (fs::exists(path)) return path;
   std::mt19937 rng(1);
   std::uniform_int_distribution<int> grain(-12, 12);
@@ -53,9 +54,16 @@ fs::path clip_720p() {
   opt.fps = {30, 1};
   opt.crf = 23;
   pv::video::Encoder enc(path, opt);
-  std::vector<std::uint8_t> frame;
+  // Temporal noise: each frame adds a window of one precomputed noise field at a random offset.
+  std::vector<std::int8_t> noise(background.size() + (1 << 20));
+  std::uniform_int_distribution<int> small(-10, 10);
+  for (auto& v : noise) v = static_cast<std::int8_t>(small(rng));
+  std::uniform_int_distribution<std::size_t> offset(0, (1 << 20) - 1);
+  std::vector<std::uint8_t> frame(background.size());
   for (int i = 0; i < kFrames; ++i) {
-    frame = background;
+    const std::int8_t* n = noise.data() + offset(rng);
+    for (std::size_t k = 0; k < frame.size(); ++k)
+      frame[k] = static_cast<std::uint8_t>(std::clamp(background[k] + n[k], 0, 255));
     const double cx = 100 + 1000.0 * i / kFrames, cy = 360 + 120 * std::sin(i * 0.1);
     for (int y = 0; y < kH; ++y)
       for (int x = 0; x < kW; ++x) {
