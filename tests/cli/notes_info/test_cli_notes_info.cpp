@@ -3,10 +3,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "core/atomic_file.hpp"
 #include "core/pedal_rule.hpp"
+#include "io/audio/audio.hpp"
+#include "io/json/metadata.hpp"
 #include "io/midi/midi.hpp"
 #include "io/tsv/tsv.hpp"
+#include "io/video/video.hpp"
 #include "test_util.hpp"
 
 namespace fs = std::filesystem;
@@ -172,4 +177,103 @@ TEST(CliInfo, ExitCodes) {
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("bad.mid: byte 0"), std::string::npos) << r.out;
   EXPECT_EQ(pvtest::run_cli("info --help").rc, 0);
+}
+
+namespace {
+pv::audio::Signal tone(double seconds, int rate = 22050) {
+  pv::audio::Signal s;
+  s.sample_rate = rate;
+  s.samples.resize(static_cast<std::size_t>(seconds * rate));
+  for (std::size_t i = 0; i < s.samples.size(); ++i) s.samples[i] = 0.1f * static_cast<float>(std::sin(0.05 * i));
+  return s;
+}
+void tiny_video(const fs::path& file, int frames) {
+  pv::video::EncoderOptions opt;
+  opt.width = 64;
+  opt.height = 48;
+  opt.fps = {10, 1};
+  pv::video::Encoder enc(file, opt);
+  std::vector<std::uint8_t> rgb(64 * 48 * 3);
+  for (int f = 0; f < frames; ++f) {
+    std::fill(rgb.begin(), rgb.end(), static_cast<std::uint8_t>(20 * f));
+    enc.add_frame(rgb.data());
+  }
+  enc.finish();
+}
+}  // namespace
+
+TEST(CliInfo, AudioAndVideo) {
+  auto dir = pvtest::temp_dir();
+  pv::audio::write_wav(dir / "a.wav", tone(1.5));
+  auto r = pvtest::run_cli("info " + q(dir / "a.wav") + " --json");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["type"], "audio");
+  EXPECT_EQ(j["sample_rate"], 22050);
+  EXPECT_EQ(j["channels"], 1);
+  EXPECT_NEAR(j["duration"].get<double>(), 1.5, 1e-3);
+
+  tiny_video(dir / "v.mp4", 12);
+  r = pvtest::run_cli("info " + q(dir / "v.mp4") + " --json");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  j = json::parse(r.out);
+  EXPECT_EQ(j["type"], "video");
+  EXPECT_EQ(j["width"], 64);
+  EXPECT_EQ(j["height"], 48);
+  EXPECT_EQ(j["fps"], "10/1");
+  EXPECT_EQ(j["frame_count"], 12);
+  EXPECT_EQ(j["has_audio"], false);
+  r = pvtest::run_cli("info " + q(dir / "v.mp4"));
+  EXPECT_NE(r.out.find("64x48"), std::string::npos) << r.out;
+
+  // A corrupt audio file: exit 1, message names the file.
+  pv::write_file_atomic(dir / "bad.wav", "RIFF\x10\x00\x00\x00WAVEjunkjunk");
+  r = pvtest::run_cli("info " + q(dir / "bad.wav"), true);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.out.find("bad.wav"), std::string::npos) << r.out;
+}
+
+TEST(CliInfo, DatasetRootListsSessionsAndModalities) {
+  auto root = pvtest::temp_dir();
+  pv::meta::Metadata m;
+  pv::SessionMetadata rec;
+  rec.record_time = "2024-05-06_07-08-09";
+  rec.split = "test";
+  rec.composer = "Nobody";
+  rec.piece = "Study";
+  rec.duration = 2.0;
+  m.records.push_back({"0", rec});
+  pv::meta::write(root / "metadata.json", m);
+  const std::string id = rec.record_time;
+  pv::midi::write(root / "MIDI" / (id + ".mid"), demo_performance());
+  pv::audio::write_wav(root / "Audio" / (id + ".wav"), tone(2.0));
+  auto r = pvtest::run_cli("info " + q(root) + " --json");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["type"], "dataset");
+  ASSERT_EQ(j["sessions"].size(), 1u);
+  const auto& s = j["sessions"][0];
+  EXPECT_EQ(s["id"], id);
+  EXPECT_EQ(s["split"], "test");
+  EXPECT_EQ(s["files"]["MIDI"], true);
+  EXPECT_EQ(s["files"]["Audio"], true);
+  EXPECT_EQ(s["files"]["Video"], false);
+  EXPECT_NEAR(s["durations"]["MIDI"].get<double>(), 3.9, 2e-3);
+  EXPECT_NEAR(s["durations"]["Audio"].get<double>(), 2.0, 1e-3);
+  EXPECT_FALSE(s["durations"].contains("Video"));
+  r = pvtest::run_cli("info " + q(root));
+  EXPECT_EQ(r.rc, 0);
+  const auto miss = r.out.find("missing: ");
+  ASSERT_NE(miss, std::string::npos) << r.out;
+  const std::string missing = r.out.substr(miss, r.out.find("  ", miss) - miss);
+  EXPECT_NE(missing.find("Video"), std::string::npos) << missing;
+  EXPECT_EQ(missing.find("MIDI"), std::string::npos) << missing;
+  // metadata.json itself.
+  j = json::parse(pvtest::run_cli("info " + q(root / "metadata.json") + " --json").out);
+  EXPECT_EQ(j["type"], "metadata");
+  EXPECT_EQ(j["records"], 1);
+  // A directory that is not a dataset root: exit 1.
+  r = pvtest::run_cli("info " + q(root / "MIDI"), true);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.out.find("not a PianoVAM dataset root"), std::string::npos) << r.out;
 }
