@@ -28,7 +28,11 @@ void PedalRule::apply(Performance& perf) const {
   for (const auto& n : perf.notes) onsets[n.pitch].push_back(n.onset);
   for (auto& [p, v] : onsets) std::sort(v.begin(), v.end());
 
-  const double perf_end = perf.duration();
+  // End of the performance for a pedal never released: from onsets, key releases and pedal events only
+  // (not from sound_offset, which may hold stale values from an earlier application or a file).
+  double perf_end = 0.0;
+  for (const auto& n : perf.notes) perf_end = std::max({perf_end, n.onset, n.key_offset});
+  for (const auto& e : perf.pedals) perf_end = std::max(perf_end, e.time);
   for (auto& n : perf.notes) {
     double end = n.key_offset;
     // Interval containing key release: first with down <= t, then check t < up.

@@ -212,3 +212,19 @@ TEST(MidiReal, RealFilesRoundTripThroughWriter) {
     EXPECT_LE(worst, tick);
   }
 }
+
+TEST(MidiReal, PedalRuleIgnoresStaleSoundOffsets) {
+  // Pedal never released: the sound lasts to the end of the performance, whatever sound_offset held before.
+  pv::Performance p;
+  pv::Note n;
+  n.pitch = 60;
+  n.onset = 0.0;
+  n.key_offset = 1.0;
+  n.sound_offset = 50.0;  // stale
+  p.notes = {n};
+  p.pedals = {{0.5, 64, 127, 0}, {2.0, 67, 127, 0}};
+  pv::PedalRule{}.apply(p);
+  EXPECT_DOUBLE_EQ(p.notes[0].sound_offset, 2.0);
+  pv::PedalRule{}.apply(p);  // idempotent
+  EXPECT_DOUBLE_EQ(p.notes[0].sound_offset, 2.0);
+}
