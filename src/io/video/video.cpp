@@ -181,7 +181,10 @@ void Decoder::Impl::convert(Frame& out) {
       int(full) != sws_range) {
     SwsContext* c = sws_getContext(f->width, f->height, src, f->width, f->height, AV_PIX_FMT_RGB24, SWS_BILINEAR,
                                    nullptr, nullptr, nullptr);
-    if (!c) throw InputError(file, std::string("cannot convert pixel format ") + av_get_pix_fmt_name(src) + " to RGB");
+    if (!c) {
+      const char* name = av_get_pix_fmt_name(src);
+      throw InputError(file, std::string("cannot convert pixel format ") + (name ? name : "(unknown)") + " to RGB");
+    }
     sws.reset(c);
     // Unspecified matrices fall back to BT.601, as FFmpeg's own tools do.
     sws_setColorspaceDetails(c, sws_getCoefficients(f->colorspace), full ? 1 : 0,
