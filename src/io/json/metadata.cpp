@@ -343,11 +343,13 @@ std::vector<Problem> check_record(const SessionMetadata& rec) {
   check_number("P1_age", r.p1_age, "META_BAD_AGE", 0, 150);
   check_number("duration", r.duration, "META_BAD_DURATION", 0, 1e7);
 
-  // Second performer (duets): when P2_name is given, the other P2 keys are required too.
-  for (const char* k : {"P2_name", "P2_gender", "P2_skill", "P2_musicmajor", "P2_age"})
-    if (raw(k) && !(std::string(k) == "P2_age" && r.p2_age))
-      add(std::string(k) == "P2_age" ? "META_BAD_AGE" : "META_BAD_TYPE",
-          std::string(k) + ": unexpected value " + *raw(k));
+  // Second performer (duets): when P2_name is given, the other P2 keys are required too. Solo
+  // records may carry the P2 keys as "" or null placeholders.
+  for (const char* k : {"P2_name", "P2_gender", "P2_skill", "P2_musicmajor", "P2_age"}) {
+    const std::string* rw = raw(k);
+    if (!rw || *rw == "\"\"" || *rw == "null" || (std::string(k) == "P2_age" && r.p2_age)) continue;
+    add(std::string(k) == "P2_age" ? "META_BAD_AGE" : "META_BAD_TYPE", std::string(k) + ": unexpected value " + *rw);
+  }
   if (r.p2_name && !r.p2_name->empty()) {
     for (const char* k : {"P2_gender", "P2_skill", "P2_musicmajor"})
       if (!*opt_string_field(r, k) && !raw(k)) add("META_MISSING_KEY", std::string(k) + ": missing (duet)");

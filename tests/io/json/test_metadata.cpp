@@ -165,6 +165,11 @@ TEST(Metadata, CheckRecordCodes) {
   EXPECT_EQ(codes_with("duration", ""), V{"META_MISSING_KEY"});
   EXPECT_EQ(codes_with("P2_name", "\"X\""), V(4, "META_MISSING_KEY"));  // duet without P2 details
   EXPECT_EQ(codes_with("P2_skill", "\"Pro\""), V{"META_BAD_SKILL"});
+  EXPECT_EQ(codes_with("P2_age", "\"\""), V{});  // solo placeholders
+  EXPECT_EQ(codes_with("P2_age", "null"), V{});
+  EXPECT_EQ(codes_with("P2_name", "\"\""), V{});
+  EXPECT_EQ(codes_with("P2_age", "\"old\""), V{"META_BAD_AGE"});
+  EXPECT_EQ(codes_with("P2_gender", "3"), V{"META_BAD_TYPE"});
   EXPECT_EQ(codes(pv::SessionMetadata{}).size(), 16u);  // every required key missing
 }
 
