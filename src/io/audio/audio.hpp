@@ -29,11 +29,17 @@ struct Signal {
 
 // Probe any supported file (audio files or the audio stream of a video). Throws pv::InputError.
 AudioInfo probe(const std::filesystem::path& file);
-// Reads a file, mixes to mono, resamples to `rate` (0 = keep the file's rate).
+// Reads a file, mixes to mono (channel mean), resamples to `rate` (0 = keep the file's rate).
+// libsndfile first (WAV/FLAC/OGG/...), else FFmpeg (best audio stream of MP4/MOV/MKV/...). From
+// FFmpeg, decoded frames are placed at their timestamps (gaps filled with silence, overlaps
+// dropped, encoder padding past the last packet's end trimmed): sample k is at
+// AudioInfo::start_time + k / rate. Throws pv::InputError (missing, unreadable, no audio stream,
+// corrupt data, implausible sample rate outside 1 kHz..1.536 MHz); pv::UsageError for a bad `rate`.
 Signal read_mono(const std::filesystem::path& file, int rate = 0);
-// Resample a mono signal with soxr (VHQ).
+// Resamples with soxr (VHQ); any channel count (interleaved). Output length = round(n * rate / in_rate).
 Signal resample(const Signal& in, int rate);
-// Writes WAV (PCM 16 by default, or float 32) atomically.
+// Writes WAV (PCM 16 by default, PCM 24 or float 32) atomically. Integer formats scale by 2^(bits-1)
+// with rounding and clipping (the inverse of the readers); NaN/Inf samples throw pv::Error.
 enum class WavFormat { Pcm16, Pcm24, Float32 };
 void write_wav(const std::filesystem::path& file, const Signal& s, WavFormat fmt = WavFormat::Pcm16);
 

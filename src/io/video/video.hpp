@@ -15,8 +15,10 @@ namespace pv::video {
 
 struct VideoInfo {
   int width = 0, height = 0;
-  Rational fps;               // average frame rate as a rational
-  std::int64_t frame_count = 0;
+  // Frame rate: the stream's nominal r_frame_rate when its average (avg_frame_rate) agrees to within
+  // timestamp rounding (e.g. 30/1 for an avg of 30060000/1001849), else the average.
+  Rational fps;
+  std::int64_t frame_count = 0;  // container's count, else counted from packets (Matroska); images: 1
   double duration = 0.0;      // seconds
   double start_time = 0.0;    // presentation time of the first frame
   std::string codec;
@@ -26,14 +28,16 @@ struct VideoInfo {
 
 struct Frame {
   std::int64_t index = 0;  // 0-based decode order
-  double time = 0.0;       // presentation time (seconds), t_i
+  double time = 0.0;       // presentation time (seconds), t_i = best_effort_timestamp x time base
   int width = 0, height = 0;
   std::vector<std::uint8_t> rgb;  // width*height*3, row-major
 };
 
 VideoInfo probe(const std::filesystem::path& file);  // throws pv::InputError
 
-// Sequential decoder. Images (JPEG/PNG) are read as a one-frame video.
+// Sequential decoder. Images (JPEG/PNG) are read as a one-frame video. Colour: the stream's matrix
+// and range (BT.601 when unspecified, as FFmpeg's tools do) to full-range RGB24. Work is bounded by
+// the file size (corrupt indexes cannot make it loop). FFmpeg's own log is lowered to errors.
 class Decoder {
  public:
   // threads: decoder threads (0 = one per core, automatic).
