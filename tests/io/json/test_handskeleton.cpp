@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <charconv>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/atomic_file.hpp"
@@ -210,4 +212,43 @@ TEST(Handskeleton, MutationsNeverCrash) {
   }
   EXPECT_GE(total, 800);
   EXPECT_GE(errors, 250);
+}
+
+// Real MediaPipe Hands landmarks (float32 printed shortest) from ../shared/data: a Handskeleton made
+// of them survives JSON and PVHS write -> read bit for bit.
+TEST(Handskeleton, RealMediapipeLandmarksRoundTripExactly) {
+  PV_REQUIRE_SHARED("mediapipe-reference/video_full.json");
+  auto ref = nlohmann::json::parse(pv::read_file(pvtest::shared_data() / "mediapipe-reference/video_full.json"));
+  HandTrack t;
+  size_t hands = 0;
+  for (const auto& fr : ref.at("frames")) {
+    size_t i = fr.at("frame").get<size_t>();
+    if (i >= t.frames.size()) t.frames.resize(i + 1);
+    for (const auto& h : fr.at("hands")) {
+      auto& slot = h.at("handedness").at("label") == "Left" ? t.frames[i].left : t.frames[i].right;
+      if (slot) continue;  // MediaPipe's duplicate of the same hand
+      pv::HandObservation o;
+      for (size_t k = 0; k < 21; ++k) {
+        const auto& p = h.at("landmarks").at(k);
+        // Reference floats read exactly as float32 from their shortest decimal text.
+        float xyz[3];
+        for (int c = 0; c < 3; ++c) {
+          std::string s = p.at(c).dump();
+          std::from_chars(s.data(), s.data() + s.size(), xyz[c]);
+        }
+        o.points[k] = {xyz[0], xyz[1], xyz[2]};
+      }
+      o.handedness = h.at("handedness").at("score").get<float>();
+      slot = o;
+      ++hands;
+    }
+  }
+  ASSERT_EQ(t.frames.size(), 120u);
+  EXPECT_GE(hands, 120u);
+  auto dir = pvtest::temp_dir();
+  pv::hands_io::write_json(dir / "real.json", t, true);
+  pv::write_file_atomic(dir / "real.pvhs", pv::hands_io::to_binary(t));
+  EXPECT_TRUE(same(pv::hands_io::read(dir / "real.json"), t, true));
+  EXPECT_TRUE(same(pv::hands_io::read(dir / "real.pvhs"), t, true));
+  EXPECT_TRUE(same(pv::hands_io::detail::parse_json_dom(pv::read_file(dir / "real.json"), "r"), t, true));
 }
