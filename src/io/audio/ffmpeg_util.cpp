@@ -1,5 +1,6 @@
 #include "io/audio/ffmpeg_util.hpp"
 
+#include <cstdlib>
 #include <mutex>
 #include <system_error>
 
@@ -16,7 +17,17 @@ std::string error_string(int err) {
 void init_logging() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (av_log_get_level() > AV_LOG_ERROR) av_log_set_level(AV_LOG_ERROR);
+    // Our errors say what is wrong with a file; FFmpeg's own messages only when asked for.
+    if (const char* env = std::getenv("PV_FFMPEG_LOG")) {
+      const std::string v = env;
+      if (v == "quiet") av_log_set_level(AV_LOG_QUIET);
+      else if (v == "error") av_log_set_level(AV_LOG_ERROR);
+      else if (v == "warning") av_log_set_level(AV_LOG_WARNING);
+      else if (v == "info") av_log_set_level(AV_LOG_INFO);
+      else if (v == "debug") av_log_set_level(AV_LOG_DEBUG);
+      return;
+    }
+    if (av_log_get_level() > AV_LOG_FATAL) av_log_set_level(AV_LOG_FATAL);
   });
 }
 

@@ -16,7 +16,8 @@ namespace pv::ffmpeg {
 // av_err2str without the macro's compound literal (not valid C++).
 std::string error_string(int err);
 
-// Lowers FFmpeg's own logging to errors only (once per process) so corrupt-input noise stays short.
+// Lowers FFmpeg's own logging to fatal errors (once per process): our pv::InputError messages say
+// what is wrong. PV_FFMPEG_LOG=quiet|error|warning|info|debug chooses another level.
 void init_logging();
 
 struct FormatCloser {

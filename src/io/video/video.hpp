@@ -37,7 +37,8 @@ VideoInfo probe(const std::filesystem::path& file);  // throws pv::InputError
 
 // Sequential decoder. Images (JPEG/PNG) are read as a one-frame video. Colour: the stream's matrix
 // and range (BT.601 when unspecified, as FFmpeg's tools do) to full-range RGB24. Work is bounded by
-// the file size (corrupt indexes cannot make it loop). FFmpeg's own log is lowered to errors.
+// the file size (corrupt indexes cannot make it loop). FFmpeg's own log is lowered to fatal errors
+// (PV_FFMPEG_LOG=error|warning|info|debug shows more).
 class Decoder {
  public:
   // threads: decoder threads (0 = one per core, automatic).
