@@ -4,6 +4,7 @@
 #include <xnnpack.h>
 
 #include <cmath>
+#include <exception>
 #include <cstring>
 #include <limits>
 #include <mutex>
@@ -32,6 +33,31 @@ ThreadPool::ThreadPool(int threads) : threads_(std::max(threads, 1)) {
     if (!pool_) throw Error("cannot create a thread pool of " + std::to_string(threads_) + " threads");
   }
 }
+void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) const {
+  if (!pool_ || n < 2) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  struct Ctx {
+    const std::function<void(size_t)>* fn;
+    std::mutex mu;
+    std::exception_ptr error;
+  } ctx{&fn, {}, nullptr};
+  pthreadpool_parallelize_1d(
+      static_cast<pthreadpool_t>(pool_),
+      [](void* p, size_t i) {
+        auto* c = static_cast<Ctx*>(p);
+        try {
+          (*c->fn)(i);
+        } catch (...) {
+          std::lock_guard lk(c->mu);
+          if (!c->error) c->error = std::current_exception();
+        }
+      },
+      &ctx, n, 0);
+  if (ctx.error) std::rethrow_exception(ctx.error);
+}
+
 ThreadPool::~ThreadPool() {
   if (pool_) pthreadpool_destroy(static_cast<pthreadpool_t>(pool_));
 }

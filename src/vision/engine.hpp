@@ -3,6 +3,7 @@
 // run of supported operators); CONCATENATION, which this XNNPACK lacks, writes each input into its slice of
 // the output between subgraphs. fp16 weights (DEQUANTIZE of constants) are converted to fp32 at load.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -19,6 +20,8 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
   void* handle() const { return pool_; }  // pthreadpool_t
   int threads() const { return threads_; }
+  // Runs fn(0..n-1) on the pool's threads (inline when single-threaded); rethrows the first exception.
+  void parallel_for(size_t n, const std::function<void(size_t)>& fn) const;
 
  private:
   void* pool_ = nullptr;

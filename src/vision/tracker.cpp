@@ -33,7 +33,11 @@ HandTracker::HandTracker(const HandsOptions& opt) : opt_(opt) {
     if (!std::filesystem::exists(f))
       throw InputError(f, "model file not found (run scripts/setup, or set PIANOVAM_MODELS to the models folder)");
   palm_ = std::make_unique<PalmDetector>(tflite::load(palm_file), pool_.get());
-  landmark_ = std::make_unique<LandmarkModel>(tflite::load(lm_file), pool_.get());
+  const auto lm_model = tflite::load(lm_file);
+  if (opt_.threads > 1)
+    for (int i = 0; i < opt_.max_hands + 1; ++i) landmarks_.push_back(std::make_unique<LandmarkModel>(lm_model, nullptr));
+  else
+    landmarks_.push_back(std::make_unique<LandmarkModel>(lm_model, pool_.get()));
 }
 
 HandTracker::~HandTracker() = default;
@@ -67,13 +71,25 @@ std::vector<TrackedHand> HandTracker::process(const ImageView& img) {
   for (size_t i = 0; i < tracks_.size(); ++i) add({tracks_[i].next_roi, static_cast<int>(i)});
   timing_.tracking_ms += ms_since(t1);
 
+  // Landmarks for every ROI (in parallel when there is one engine per ROI).
+  auto t2 = Clock::now();
+  std::vector<HandResult> results(rois.size());
+  if (landmarks_.size() > 1 && rois.size() > 1) {
+    for (size_t start = 0; start < rois.size(); start += landmarks_.size()) {
+      const size_t n = std::min(landmarks_.size(), rois.size() - start);
+      pool_->parallel_for(n, [&](size_t i) { results[start + i] = landmarks_[i]->run(img, rois[start + i].roi); });
+    }
+  } else {
+    for (size_t i = 0; i < rois.size(); ++i) results[i] = landmarks_[0]->run(img, rois[i].roi);
+  }
+  timing_.landmark_runs += static_cast<long>(rois.size());
+  timing_.landmark_ms += ms_since(t2);
+
   std::vector<TrackedHand> out;
   std::vector<Track> next;
-  for (const auto& c : rois) {
-    auto t2 = Clock::now();
-    HandResult h = landmark_->run(img, c.roi);
-    ++timing_.landmark_runs;
-    timing_.landmark_ms += ms_since(t2);
+  for (size_t i = 0; i < rois.size(); ++i) {
+    const auto& c = rois[i];
+    const HandResult& h = results[i];
     if (h.presence < opt_.min_presence) continue;
     auto t3 = Clock::now();
     Track tr = c.track >= 0 ? tracks_[static_cast<size_t>(c.track)] : Track{next_id_++, {}, 0.0};

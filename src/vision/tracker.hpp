@@ -67,7 +67,9 @@ class HandTracker {
   HandsOptions opt_;
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<PalmDetector> palm_;
-  std::unique_ptr<LandmarkModel> landmark_;
+  // With several threads, one single-threaded landmark engine per hand, hands run in parallel
+  // (better than splitting one small model over the threads); otherwise one engine using the pool.
+  std::vector<std::unique_ptr<LandmarkModel>> landmarks_;
   std::vector<Track> tracks_;
   int next_id_ = 1;
   HandsTiming timing_;

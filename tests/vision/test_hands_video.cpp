@@ -33,6 +33,7 @@ TEST(HandsVideo, TracksTheHandThroughTheClip) {
   opt.min_detection = 0.5f;  // the reference's options
   opt.min_presence = 0.5f;
   opt.duplicate_iou = 0.f;
+  opt.threads = 2;  // one landmark engine per hand, run in parallel
   pvv::HandTracker tracker(opt);
   pv::video::Decoder dec(pvtest::shared_data() / ref["video"]["file"].get<std::string>());
   pv::video::Frame frame;

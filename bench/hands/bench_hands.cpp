@@ -1,0 +1,173 @@
+// Hands throughput on 720p60 / 1080p60 H.264 clips with two hands, made from the real clip in ../shared/data
+// (each frame: the hand and its mirror image side by side, scaled). Reports fps and per-stage ms per frame
+// (decode, palm, landmark, tracking). Baseline measured in the same run: static mode (palm detection on every
+// frame, as a per-frame MediaPipe run does); the tracked runs print their speed-up over it.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "io/video/video.hpp"
+#include "vision/tracker.hpp"
+
+namespace fs = std::filesystem;
+namespace pvv = pv::vision;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Bilinear resize of an RGB image (for making the test clip only).
+std::vector<std::uint8_t> resize(const pv::video::Frame& f, int w, int h) {
+  std::vector<std::uint8_t> out(static_cast<size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y) {
+    float sy = std::clamp((y + 0.5f) * f.height / h - 0.5f, 0.f, f.height - 1.f);
+    int y0 = static_cast<int>(sy), y1 = std::min(y0 + 1, f.height - 1);
+    float ay = sy - y0;
+    for (int x = 0; x < w; ++x) {
+      float sx = std::clamp((x + 0.5f) * f.width / w - 0.5f, 0.f, f.width - 1.f);
+      int x0 = static_cast<int>(sx), x1 = std::min(x0 + 1, f.width - 1);
+      float ax = sx - x0;
+      for (int c = 0; c < 3; ++c) {
+        auto px = [&](int xx, int yy) { return static_cast<float>(f.rgb[(static_cast<size_t>(yy) * f.width + xx) * 3 + c]); };
+        float v = (px(x0, y0) * (1 - ax) + px(x1, y0) * ax) * (1 - ay) + (px(x0, y1) * (1 - ax) + px(x1, y1) * ax) * ay;
+        out[(static_cast<size_t>(y) * w + x) * 3 + c] = static_cast<std::uint8_t>(std::lround(v));
+      }
+    }
+  }
+  return out;
+}
+
+// A two-hand clip of the given height (16:9), 60 fps, from the real clip; cached per height.
+fs::path make_clip(int height) {
+  static std::map<int, fs::path> cache;
+  if (auto it = cache.find(height); it != cache.end()) return it->second;
+  const int width = height * 16 / 9;
+  const fs::path src = fs::path(PV_SHARED_DATA) / "hand-video/9.senfoni_righthand_sena.mp4";
+  if (!fs::exists(src)) return {};
+  const fs::path out = fs::temp_directory_path() / ("pv_bench_hands_" + std::to_string(height) + "p.mp4");
+  pv::video::Decoder dec(src);
+  pv::video::EncoderOptions eo;
+  eo.width = width;
+  eo.height = height;
+  eo.fps = {60, 1};
+  eo.crf = 20;
+  pv::video::Encoder enc(out, eo);
+  pv::video::Frame f;
+  const int half = width / 2;
+  while (dec.next(f)) {
+    // Scale to the output height, take `half` columns around the hand (x ~ 0.53 of the source), mirror.
+    const int sw = static_cast<int>(std::lround(static_cast<double>(f.width) * height / f.height));
+    auto scaled = resize(f, sw, height);
+    const int x0 = std::clamp(static_cast<int>(0.53 * sw) - half / 2, 0, sw - half);
+    std::vector<std::uint8_t> frame(static_cast<size_t>(width) * height * 3);
+    for (int y = 0; y < height; ++y)
+      for (int x = 0; x < half; ++x)
+        for (int c = 0; c < 3; ++c) {
+          const auto v = scaled[(static_cast<size_t>(y) * sw + x0 + x) * 3 + c];
+          frame[(static_cast<size_t>(y) * width + half + x) * 3 + c] = v;          // right: the real hand
+          frame[(static_cast<size_t>(y) * width + half - 1 - x) * 3 + c] = v;      // left: its mirror image
+        }
+    enc.add_frame(frame.data());
+  }
+  enc.finish();
+  cache[height] = out;
+  return out;
+}
+
+std::map<std::string, double> g_fps;  // for ratios against the baseline
+
+// Decode on a second thread (one frame ahead) while the tracker runs on this one.
+void run_clip(benchmark::State& state, int height, bool static_mode, pvv::ModelKind kind, int threads,
+              const std::string& name, const std::string& baseline) {
+  const fs::path clip = make_clip(height);
+  if (clip.empty()) {
+    state.SkipWithError("real clip not present in ../shared/data/hand-video");
+    return;
+  }
+  pvv::HandsOptions opt;
+  opt.model = kind;
+  opt.model_dir = fs::path(PV_SOURCE_DIR) / "assets/models";
+  opt.threads = threads;
+  opt.static_mode = static_mode;
+  pvv::HandTracker tracker(opt);
+  long frames = 0, two_hands = 0;
+  double decode_ms = 0, wall_ms = 0;
+  for (auto _ : state) {
+    tracker.reset();
+    auto t0 = Clock::now();
+    pv::video::Decoder dec(clip, 1);
+    std::mutex mu;
+    std::condition_variable cv;
+    pv::video::Frame slot;
+    bool full = false, done = false;
+    double dms = 0;
+    std::thread producer([&] {
+      pv::video::Frame f;
+      for (;;) {
+        auto d0 = Clock::now();
+        bool ok = dec.next(f);
+        dms += std::chrono::duration<double, std::milli>(Clock::now() - d0).count();
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return !full; });
+        if (!ok) {
+          done = true;
+          cv.notify_all();
+          return;
+        }
+        std::swap(slot, f);
+        full = true;
+        cv.notify_all();
+      }
+    });
+    pv::video::Frame cur;
+    for (;;) {
+      {
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return full || done; });
+        if (!full) break;
+        std::swap(cur, slot);
+        full = false;
+        cv.notify_all();
+      }
+      auto hands = tracker.process({cur.rgb.data(), cur.width, cur.height});
+      two_hands += hands.size() >= 2;
+      ++frames;
+    }
+    producer.join();
+    decode_ms += dms;
+    wall_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  }
+  const auto& tm = tracker.timing();
+  const double fps = frames * 1000.0 / wall_ms;
+  g_fps[name] = fps;
+  state.counters["fps"] = fps;
+  state.counters["decode_ms"] = decode_ms / frames;
+  state.counters["palm_ms"] = tm.palm_ms / frames;
+  state.counters["landmark_ms"] = tm.landmark_ms / frames;
+  state.counters["tracking_ms"] = tm.tracking_ms / frames;
+  state.counters["palm_runs_pct"] = 100.0 * tm.palm_runs / frames;
+  state.counters["two_hand_frames_pct"] = 100.0 * two_hands / frames;
+  if (!baseline.empty() && g_fps.count(baseline))
+    state.SetLabel("x" + std::to_string(fps / g_fps[baseline]).substr(0, 4) + " vs " + baseline);
+}
+
+}  // namespace
+
+#define PV_HANDS_BENCH(NAME, H, STATIC, KIND, THREADS, BASE)                                      \
+  static void NAME(benchmark::State& s) { run_clip(s, H, STATIC, KIND, THREADS, #NAME, BASE); } \
+  BENCHMARK(NAME)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime()
+
+PV_HANDS_BENCH(BM_720p_static_full, 720, true, pvv::ModelKind::Full, 2, "");
+PV_HANDS_BENCH(BM_720p_tracked_full, 720, false, pvv::ModelKind::Full, 2, "BM_720p_static_full");
+PV_HANDS_BENCH(BM_720p_tracked_full_1thread, 720, false, pvv::ModelKind::Full, 1, "BM_720p_static_full");
+PV_HANDS_BENCH(BM_720p_tracked_lite, 720, false, pvv::ModelKind::Lite, 2, "BM_720p_static_full");
+PV_HANDS_BENCH(BM_1080p_tracked_full, 1080, false, pvv::ModelKind::Full, 2, "BM_720p_static_full");
+PV_HANDS_BENCH(BM_1080p_tracked_lite, 1080, false, pvv::ModelKind::Lite, 2, "BM_720p_static_full");
+
+BENCHMARK_MAIN();
