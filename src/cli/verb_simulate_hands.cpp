@@ -24,6 +24,7 @@ int run_sim(const SimOpts& o) {
   if (o.sim.noise < 0 || o.sim.jitter < 0) throw pv::UsageError("--noise and --jitter must be >= 0");
   if (o.sim.drop_rate < 0 || o.sim.drop_rate >= 1 || o.sim.flip_rate < 0 || o.sim.flip_rate >= 1)
     throw pv::UsageError("--drop-rate and --flip-rate must be in [0, 1)");
+  if (!(o.sim.drop_burst >= 1) || !(o.sim.flip_burst >= 1)) throw pv::UsageError("burst lengths must be >= 1");
   if (!(o.sim.lift_depth > 0 && o.sim.lift_depth <= 1)) throw pv::UsageError("--lift-depth must be in (0, 1]");
   auto notes = pv::fing::read_labelled_notes(o.fingering);
   auto [w, h] = pv::fing::parse_frame_size(o.frame_size);
@@ -66,10 +67,12 @@ pv::cli::Verb reg{"simulate-hands", 61, [](CLI::App& app) -> pv::cli::Run {
   cmd->add_option("--corners", o->corners, "Keyboard corners in pixels \"x,y;x,y;x,y;x,y\" (LT;RT;RB;LB)");
   cmd->add_option("--frame-size", o->frame_size, "Frame size WxH (default 1920x1080)");
   cmd->add_option("--fps", o->sim.fps, "Frame rate (default 60)");
-  cmd->add_option("--noise", o->sim.noise, "Per-landmark noise sigma in white keys (default 0.10)");
-  cmd->add_option("--jitter", o->sim.jitter, "Per-hand jitter sigma in white keys (default 0.08)");
-  cmd->add_option("--drop-rate", o->sim.drop_rate, "Share of hand-frames missing (default 0.03)");
-  cmd->add_option("--flip-rate", o->sim.flip_rate, "Share of frames with swapped handedness (default 0.01)");
+  cmd->add_option("--noise", o->sim.noise, "Per-landmark noise sigma in white keys (default 0.15)");
+  cmd->add_option("--jitter", o->sim.jitter, "Per-hand jitter sigma in white keys (default 0.10)");
+  cmd->add_option("--drop-rate", o->sim.drop_rate, "Share of hand-frames missing (default 0.08)");
+  cmd->add_option("--drop-burst", o->sim.drop_burst, "Mean missing run in frames (default 10)");
+  cmd->add_option("--flip-burst", o->sim.flip_burst, "Mean flipped run in frames (default 30)");
+  cmd->add_option("--flip-rate", o->sim.flip_rate, "Share of frames with swapped handedness (default 0.05)");
   cmd->add_option("--lift-gap", o->sim.lift_gap, "Seconds idle before a hand is lifted (default 0.8)");
   cmd->add_option("--lift-depth", o->sim.lift_depth, "Depth of a lifted hand, 1 = on the keys (default 0.8)");
   cmd->add_option("--variant", o->sim.variant, "Hand model: 0 default, 1 independent variant");

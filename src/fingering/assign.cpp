@@ -27,6 +27,7 @@ Config Config::reference() {
   c.min_best = 2.0;  // never
   c.chord_exclusive = false;
   c.fill_gap_frames = 0;
+  c.floating_weight = 0.0;
   return c;
 }
 
@@ -73,32 +74,60 @@ int fill_gaps(std::vector<HandFrame>& frames, int max_gap) {
 }
 
 int fix_handedness(std::vector<HandFrame>& frames, const kb::Keyboard88& kb, double margin) {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  double last[2] = {nan, nan};
+  // 1. Both hands seen: a left hand right of the right hand by more than `margin` white keys means swapped
+  //    labels, unless the hands got there continuously (really crossed hands). 2. One hand seen: compared with both hands' positions in the nearest two-hand frames before
+  //    and after (within 2 s at 60 fps); clearly nearer the other hand -> relabelled. No state is carried
+  //    from frame to frame, so one wrong decision does not propagate.
+  const long n = long(frames.size()), window = 120;
   int changed = 0;
-  for (auto& f : frames) {
-    if (f.left && f.right) {
-      double ul = hand_u(*f.left, kb), ur = hand_u(*f.right, kb);
-      if (ul > ur + margin) {
-        std::swap(f.left, f.right);
-        std::swap(ul, ur);
-        ++changed;
-      }
-      last[0] = ul;
-      last[1] = ur;
-    } else if (f.left || f.right) {
-      int h = f.left ? 0 : 1;
-      double u = hand_u(*slot(f, h), kb);
-      if (!std::isnan(last[0]) && !std::isnan(last[1])) {
-        double own = std::abs(u - last[h]), other = std::abs(u - last[1 - h]);
-        if (other + 2.0 < own) {  // clearly where the other hand was: a flipped label
-          slot(f, 1 - h) = std::move(slot(f, h));
-          slot(f, h).reset();
-          h = 1 - h;
-          ++changed;
-        }
-      }
-      last[h] = u;
+  std::vector<std::array<double, 2>> pos(size_t(n), {0.0, 0.0});
+  std::vector<char> both(size_t(n), 0);
+  long last_both = -1000000;
+  for (long k = 0; k < n; ++k) {
+    auto& f = frames[k];
+    if (!(f.left && f.right)) continue;
+    double ul = hand_u(*f.left, kb), ur = hand_u(*f.right, kb);
+    bool contradicts = ul > ur + margin;
+    if (contradicts && k - last_both <= 10) {
+      // Hands that really cross move there gradually: keep the labels when they continue the last two-hand
+      // frame better than the swapped ones would (a flipped label is a jump).
+      const auto& q = pos[size_t(last_both)];
+      double keep = std::abs(ul - q[0]) + std::abs(ur - q[1]), cross = std::abs(ur - q[0]) + std::abs(ul - q[1]);
+      if (keep <= cross) contradicts = false;
+    }
+    last_both = k;
+    if (contradicts) {
+      std::swap(f.left, f.right);
+      std::swap(ul, ur);
+      ++changed;
+    }
+    pos[k] = {ul, ur};
+    both[k] = 1;
+  }
+  std::vector<long> prev(size_t(n), -1), next(size_t(n), -1);
+  for (long k = 0, p = -1; k < n; ++k) {
+    if (both[k]) p = k;
+    prev[k] = p;
+  }
+  for (long k = n - 1, q = -1; k >= 0; --k) {
+    if (both[k]) q = k;
+    next[k] = q;
+  }
+  for (long k = 0; k < n; ++k) {
+    auto& f = frames[k];
+    if (both[k] || !(f.left || f.right)) continue;
+    int h = f.left ? 0 : 1;
+    double u = hand_u(*slot(f, h), kb);
+    double ref[2] = {0, 0};
+    int cnt = 0;
+    for (long j : {prev[k], next[k]})
+      if (j >= 0 && std::abs(j - k) <= window) ref[0] += pos[j][0], ref[1] += pos[j][1], ++cnt;
+    if (!cnt) continue;
+    double own = std::abs(u - ref[h] / cnt), other = std::abs(u - ref[1 - h] / cnt);
+    if (other + 2.0 < own) {
+      slot(f, 1 - h) = std::move(slot(f, h));
+      slot(f, h).reset();
+      ++changed;
     }
   }
   return changed;
@@ -109,8 +138,8 @@ std::vector<NoteLabel> assign(const std::vector<Note>& notes, const std::vector<
   if (!(fps > 0)) throw Error("fingering: frame rate must be positive");
   Summary sum;
   std::vector<HandFrame> frames = frames_in;
-  if (cfg.fill_gap_frames > 0) fill_gaps(frames, cfg.fill_gap_frames);
   if (cfg.fix_handedness) sum.swapped_frames = fix_handedness(frames, kb, cfg.handedness_margin);
+  if (cfg.fill_gap_frames > 0) fill_gaps(frames, cfg.fill_gap_frames);  // after the labels are right
   FloatingResult fl;
   if (cfg.apply_floating) {
     fl = detect_floating(frames, cfg.floating);
@@ -120,6 +149,7 @@ std::vector<NoteLabel> assign(const std::vector<Note>& notes, const std::vector<
   // Per frame and hand: usable flag and the five prepared fingertip points.
   struct HandPts {
     bool usable = false;
+    double weight = 1.0;
     kb::Keyboard88::Query tip[5];
   };
   std::vector<std::array<HandPts, 2>> pts(frames.size());
@@ -127,9 +157,11 @@ std::vector<NoteLabel> assign(const std::vector<Note>& notes, const std::vector<
   for (long k = 0; k < nf; ++k)
     for (int h = 0; h < 2; ++h) {
       const auto& o = slot(frames[k], h);
-      if (!o || (cfg.apply_floating && fl.floating[k][h])) continue;
+      const bool floating = cfg.apply_floating && fl.floating[k][h];
+      if (!o || (floating && cfg.floating_weight <= 0)) continue;
       auto& hp = pts[k][h];
       hp.usable = true;
+      hp.weight = floating ? cfg.floating_weight : 1.0;
       for (int f = 0; f < 5; ++f) {
         const auto& t = o->points[4 * f + 4];
         const auto& d = o->points[4 * f + 3];
@@ -166,11 +198,19 @@ std::vector<NoteLabel> assign(const std::vector<Note>& notes, const std::vector<
           for (int f = 0; f < 5; ++f) {
             double d = kb.distance_prepared(hp.tip[f], key);
             double s = d <= 0 ? 1.0 : d < h ? (1 - d / h) * (1 - d / h) : 0.0;
-            sc[hh * 5 + f] += wt * s;
+            sc[hh * 5 + f] += wt * hp.weight * s;
           }
         }
       lab.seen_frames += seen;
-      denom += cfg.seen_frames_only ? (seen ? wt : 0.0) : wt;
+      if (cfg.seen_frames_only) {
+        double hw = 0;  // frame weight: the best usable hand's weight (floating hands count less)
+        if (k >= 0 && k < nf)
+          for (int hh = 0; hh < 2; ++hh)
+            if (pts[k][hh].usable) hw = std::max(hw, pts[k][hh].weight);
+        denom += wt * hw;
+      } else {
+        denom += wt;
+      }
     }
     if (denom <= 0) continue;
     for (auto& s : sc) s /= denom;

@@ -43,17 +43,18 @@ struct Config {
   double candidate = 0.5;   // score >= candidate
   double strong = 0.8;      // score > strong
   bool apply_floating = true;
+  double floating_weight = 0.3;  // weight of a floating hand's frames (reference: 0 = excluded)
   FloatingConfig floating;
   // Improvements (all false/0 in reference mode).
   bool fix_handedness = true;    // swap labels that contradict positions; temporal identity for lone hands
-  double handedness_margin = 1.0;  // white keys: a left hand right of the right hand by more than this is swapped
+  double handedness_margin = 3.0;  // white keys: a left hand right of the right hand by more than this is swapped
   double onset_seconds = 0.1;    // frames within this time of the onset ...
   double onset_weight = 2.0;     // ... count this much (1 = off)
   bool seen_frames_only = true;  // divide by frames with a usable hand, not by all frames
   double margin = 0.25;          // several candidates: best wins if it leads the second by this much
-  double min_best = 0.35;        // no candidate >= `candidate`: best still wins if >= this and clearly ahead
+  double min_best = 0.2;          // no candidate >= `candidate`: best still wins if >= this and clearly ahead
   bool chord_exclusive = true;   // simultaneous notes of one hand get distinct fingers
-  int fill_gap_frames = 6;       // a hand missing for at most this many frames is interpolated (0 = off)
+  int fill_gap_frames = 15;      // a hand missing for at most this many frames is interpolated (0 = off)
   double min_note_frames = 1;    // notes shorter than a frame use the nearest frame
 
   static Config reference();  // the reference's rules and constants, nothing else

@@ -159,6 +159,7 @@ Keyboard88::Keyboard88(const KeyboardCorners& c, const KeyboardParams& params) :
   if (params.model == Model::Reference) src = {c.lt, c.rt, c.rb, c.lb};
   double D = depth();
   std::array<Point2, 4> dst = {Point2{0, 0}, Point2{52, 0}, Point2{52, D}, Point2{0, D}};
+  quad_ = src;
   to_plane_ = Homography::from_points(src, dst);
   from_plane_ = Homography::from_points(dst, src);
   if (params.model == Model::Reference)
@@ -197,11 +198,41 @@ Point2 Keyboard88::undistort(Point2 p) const {
   return {0.5 + X / fa, 0.5 + Y};
 }
 
+Point2 Keyboard88::plane_to_image(Point2 uv) const {
+  if (params_.mapping == Mapping::Homography || params_.model == Model::Reference) return from_plane_.apply(uv);
+  double s = uv.x / 52.0, t = uv.y / depth();
+  const auto& q = quad_;
+  return {(1 - s) * (1 - t) * q[0].x + s * (1 - t) * q[1].x + s * t * q[2].x + (1 - s) * t * q[3].x,
+          (1 - s) * (1 - t) * q[0].y + s * (1 - t) * q[1].y + s * t * q[2].y + (1 - s) * t * q[3].y};
+}
+
+Point2 Keyboard88::image_to_plane(Point2 p) const {
+  Point2 uv = to_plane_.apply(p);
+  if (params_.mapping == Mapping::Homography || params_.model == Model::Reference) return uv;
+  // Invert the bilinear map by Newton's method from the homography's estimate.
+  const auto& q = quad_;
+  const double D = depth();
+  double s = uv.x / 52.0, t = uv.y / D;
+  for (int it = 0; it < 8; ++it) {
+    double fx = (1 - s) * (1 - t) * q[0].x + s * (1 - t) * q[1].x + s * t * q[2].x + (1 - s) * t * q[3].x - p.x;
+    double fy = (1 - s) * (1 - t) * q[0].y + s * (1 - t) * q[1].y + s * t * q[2].y + (1 - s) * t * q[3].y - p.y;
+    double a = (1 - t) * (q[1].x - q[0].x) + t * (q[2].x - q[3].x), b = (1 - s) * (q[3].x - q[0].x) + s * (q[2].x - q[1].x);
+    double c = (1 - t) * (q[1].y - q[0].y) + t * (q[2].y - q[3].y), d = (1 - s) * (q[3].y - q[0].y) + s * (q[2].y - q[1].y);
+    double det = a * d - b * c;
+    if (std::abs(det) < 1e-300) break;
+    double ds = (d * fx - b * fy) / det, dt = (a * fy - c * fx) / det;
+    s -= ds;
+    t -= dt;
+    if (std::abs(ds) + std::abs(dt) < 1e-13) break;
+  }
+  return {s * 52.0, t * D};
+}
+
 Point2 Keyboard88::to_plane(Point2 p) const {
-  return to_plane_.apply(params_.model == Model::Rectified ? undistort(p) : p);
+  return image_to_plane(params_.model == Model::Rectified ? undistort(p) : p);
 }
 Point2 Keyboard88::from_plane(Point2 uv) const {
-  Point2 p = from_plane_.apply(uv);
+  Point2 p = plane_to_image(uv);
   return params_.model == Model::Rectified ? distort(p) : p;
 }
 

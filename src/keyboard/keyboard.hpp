@@ -29,6 +29,11 @@ bool is_black(int pitch);
 int white_index(int pitch);
 
 enum class Model { Reference, Rectified };
+// Rectified model: how the (undistorted) corners map onto the keyboard plane. Bilinear (default): keys are
+// equal divisions of the front and back edges (robust: a corner marked 3 px off moves keys by ~0.1 white key).
+// Homography: exact perspective, but ill-conditioned for a thin keyboard (3 px corner noise moves keys by up
+// to 0.4-0.6 white key, measured); use it with precise corners or strong perspective.
+enum class Mapping { Bilinear, Homography };
 
 struct KeyboardParams {
   Model model = Model::Rectified;
@@ -38,6 +43,7 @@ struct KeyboardParams {
   // Rectified model: radial lens distortion x_d = x_u (1 + k1 r^2 + k2 r^4) about the frame centre, r in units
   // of the half frame diagonal (aspect-corrected). 0 = pinhole.
   double k1 = 0.0, k2 = 0.0;
+  Mapping mapping = Mapping::Bilinear;
   double aspect = kKeyboardAspect;
   double frame_aspect = 16.0 / 9.0;  // frame width / height (for the radial model and reference depth)
 };
@@ -97,7 +103,11 @@ class Keyboard88 {
   double distance_plane(Point2 uv, int key) const;
   int key_at_grid(Point2 p) const;
 
+  Point2 plane_to_image(Point2 uv) const;  // undistorted frame coordinates
+  Point2 image_to_plane(Point2 p) const;
+
   KeyboardCorners corners_;
+  std::array<Point2, 4> quad_;  // undistorted corners LT, RT, RB, LB
   KeyboardParams params_;
   Homography to_plane_, from_plane_;
   std::vector<std::vector<Point2>> polys_;

@@ -1,7 +1,9 @@
 #pragma once
 // Shared by the real-data fingering tests and the benchmark: simulate hands from PIG ground truth, label
 // them, and score the labels.
+#include <algorithm>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -13,8 +15,9 @@
 
 namespace pvtest {
 
-// A typical PianoVAM top view (1920x1080), keyboard corners in pixels.
-inline pv::kb::Keyboard88 sim_keyboard(pv::kb::KeyboardParams p = {}) {
+// A typical PianoVAM top view (1920x1080), keyboard corners in pixels; the simulated world is a true
+// perspective view (homography) of the keyboard.
+inline pv::kb::Keyboard88 sim_keyboard(pv::kb::KeyboardParams p = {.mapping = pv::kb::Mapping::Homography}) {
   pv::KeyboardCorners px{{118, 562}, {1802, 548}, {1812, 768}, {106, 784}};
   return pv::kb::Keyboard88::from_pixels(px, 1920, 1080, p);
 }
@@ -36,9 +39,22 @@ struct SimEvalResult {
   pv::fing::Summary summary;
 };
 
+// Corners as a person marks them: the true ones plus Gaussian error (pixels).
+inline pv::KeyboardCorners marked_corners(double sigma_px, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> N(0.0, sigma_px);
+  pv::KeyboardCorners px{{118, 562}, {1802, 548}, {1812, 768}, {106, 784}};
+  for (auto* p : {&px.lt, &px.rt, &px.rb, &px.lb}) p->x += N(rng), p->y += N(rng);
+  return px;
+}
+
+// Simulates on the true keyboard; labels with `model` built from corners marked with `corner_error_px`.
 inline SimEvalResult sim_eval(const std::vector<pv::Note>& gt, const pv::fing::SimConfig& sim,
-                              const pv::fing::Config& cfg, const pv::kb::Keyboard88& kb) {
-  auto frames = pv::fing::simulate_hands(gt, kb, sim);
+                              const pv::fing::Config& cfg, pv::kb::Model model, double corner_error_px = 3.0) {
+  auto frames = pv::fing::simulate_hands(gt, sim_keyboard(), sim);
+  pv::kb::KeyboardParams kp;
+  kp.model = model;
+  auto kb = pv::kb::Keyboard88::from_pixels(marked_corners(corner_error_px, sim.seed + 1000), 1920, 1080, kp);
   SimEvalResult r;
   auto labels = pv::fing::assign(gt, frames, sim.fps, kb, cfg, &r.summary);
   std::vector<pv::Note> pred = gt;

@@ -1,6 +1,7 @@
 // Acceptance on real fingering ground truth (PIG, ../shared/data/fingering/pig) with simulated hands.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "sim_eval.hpp"
@@ -16,15 +17,15 @@ struct Pooled {
   int files = 0;
 };
 
-Pooled run(int first, int last, const fing::SimConfig& base, const fing::Config& cfg) {
-  auto kb = pvtest::sim_keyboard();
+Pooled run(int first, int last, const fing::SimConfig& base, const fing::Config& cfg,
+           kb::Model model = kb::Model::Rectified) {
   Pooled p;
   int seed = 1;
   for (const auto& f : pvtest::pig_files(pvtest::shared_data() / "fingering/pig", first, last)) {
     auto gt = fing::read_pig(f);
     fing::SimConfig sim = base;
     sim.seed = seed++;
-    auto r = pvtest::sim_eval(gt, sim, cfg, kb);
+    auto r = pvtest::sim_eval(gt, sim, cfg, model);
     p.score.add(r.score);
     p.summary.notes += r.summary.notes;
     p.summary.auto_ += r.summary.auto_;
@@ -95,11 +96,22 @@ TEST(FingeringReal, IndependentSimulatorHeldOut) {
   EXPECT_LE(double(held.summary.undecided + held.summary.noinfo) / held.summary.notes, 0.08);
 }
 
-// The reference rules on the same data: printed for comparison (no acceptance bound).
+// The reference rules on the same data, and floating-hand variants: printed for comparison.
 TEST(FingeringReal, ReferenceRulesForComparison) {
   PV_REQUIRE_SHARED("fingering/pig");
   fing::SimConfig sim;
-  auto ref = run(126, 150, sim, fing::Config::reference());
-  report("reference rules, held-out", ref);
-  EXPECT_GT(ref.summary.notes, 0);
+  auto ref = run(126, 150, sim, fing::Config::reference(), kb::Model::Reference);
+  report("reference rules + reference keyboard, held-out", ref);
+  auto imp = run(126, 150, sim, fing::Config{});
+  // The improvements must not be worse than the reference on the same input.
+  EXPECT_GE(imp.score.hand_finger_accuracy(), ref.score.hand_finger_accuracy());
+  EXPECT_LE(imp.summary.noinfo + imp.summary.undecided, ref.summary.noinfo + ref.summary.undecided);
+  // Floating-hand handling measured: applied (default, floating frames weighted 0.3), excluded (the reference's
+  // intent), and ignored (the reference's actual behaviour).
+  fing::Config excl;
+  excl.floating_weight = 0.0;
+  fing::Config ign;
+  ign.apply_floating = false;
+  report("improved, floating frames excluded, held-out", run(126, 150, sim, excl));
+  report("improved, floating ignored, held-out", run(126, 150, sim, ign));
 }

@@ -194,3 +194,24 @@ TEST(Keyboard, ReferenceAndRectifiedAgreeWithoutDistortion) {
   }
   EXPECT_GT(agree, n * 97 / 100);
 }
+
+TEST(Keyboard, BilinearAndHomographyMappings) {
+  KeyboardCorners c{{0.12, 0.41}, {0.88, 0.38}, {0.93, 0.52}, {0.07, 0.55}};
+  for (auto m : {Mapping::Bilinear, Mapping::Homography}) {
+    Keyboard88 kb(c, KeyboardParams{.mapping = m});
+    for (double u : {0.0, 13.3, 26.0, 51.2}) {
+      for (double v : {0.0, 2.0, 6.0, 9.5}) {  // 9.5: beyond the front edge (wrists)
+        auto uv = kb.to_plane(kb.from_plane({u, v}));
+        EXPECT_NEAR(uv.x, u, 1e-9);
+        EXPECT_NEAR(uv.y, v, 1e-9);
+      }
+    }
+    auto rt = kb.from_plane({52, 0});
+    EXPECT_NEAR(rt.x, 0.88, 1e-12);
+    EXPECT_NEAR(rt.y, 0.38, 1e-12);
+  }
+  // Bilinear: keys are equal divisions of the front edge.
+  Keyboard88 bl(c);
+  auto p = bl.from_plane({13, bl.depth()});
+  EXPECT_NEAR(p.x, 0.07 + (0.93 - 0.07) * 13 / 52, 1e-12);
+}
