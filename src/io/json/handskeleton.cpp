@@ -282,7 +282,7 @@ class FastParser {
 // ---- nlohmann DOM path ----
 
 float dom_number(const nlohmann::json& v, const std::string& name, const std::string& ctx) {
-  if (!v.is_number()) throw InputError(name, ctx + "expected a number, got " + v.dump());
+  if (!v.is_number()) throw InputError(name, ctx + "expected a number, got " + v.type_name());
   double d = v.get<double>();
   float f = static_cast<float>(d);
   if (!std::isfinite(d) || !std::isfinite(f)) throw InputError(name, ctx + "number out of range");

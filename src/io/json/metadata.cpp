@@ -29,6 +29,7 @@ constexpr std::array<const char*, 21> kKnownKeys = {
     "P1_name",     "P1_gender",   "P1_age",      "P1_skill",      "P1_musicmajor",      "P2_name",
     "P2_gender",   "P2_age",      "P2_skill",    "P2_musicmajor", "duration",           "Point_LT",
     "Point_RT",    "Point_RB",    "Point_LB"};
+constexpr int kMaxDepth = 256;
 constexpr std::array<const char*, 4> kCornerKeys = {"Point_LT", "Point_RT", "Point_RB", "Point_LB"};
 
 bool is_known(const std::string& k) {
@@ -268,8 +269,10 @@ Metadata parse(const std::string& text, const std::string& name) {
   // nlohmann keeps the last of duplicate keys silently; a metadata file with them is ambiguous.
   std::vector<std::set<std::string>> open_objects;
   std::string duplicate;
-  auto on_event = [&](int, nlohmann::json::parse_event_t ev, ojson& v) {
+  struct TooDeep {};
+  auto on_event = [&](int depth, nlohmann::json::parse_event_t ev, ojson& v) {
     using E = nlohmann::json::parse_event_t;
+    if (depth > kMaxDepth) throw TooDeep{};  // dump() of unknown values recurses
     if (ev == E::object_start) open_objects.emplace_back();
     if (ev == E::object_end && !open_objects.empty()) open_objects.pop_back();
     if (ev == E::key && !open_objects.empty() && !open_objects.back().insert(v.get<std::string>()).second &&
@@ -281,6 +284,8 @@ Metadata parse(const std::string& text, const std::string& name) {
     doc = ojson::parse(text, on_event);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(name, std::string("not valid JSON: ") + e.what());
+  } catch (const TooDeep&) {
+    throw InputError(name, "values nested deeper than " + std::to_string(kMaxDepth) + " levels");
   }
   if (!duplicate.empty()) throw InputError(name, "duplicate key \"" + duplicate + "\"");
   if (!doc.is_object()) throw InputError(name, "top level must be an object {\"0\": record, ...}");

@@ -139,6 +139,9 @@ TEST(Handskeleton, WrongShapesNameFileAndFrame) {
       {"{\"7\": null", "h.json"},
       {"{\"\\u0037\": {\"Left\": 5}}", "frame \"7\": Left"},  // DOM path
       {"{\"\\u0037\": {\"Left\": " + hand_json(3) + "}}", "frame \"7\": Left"},
+      {"{\"7\": {\"x\": " + std::string(5000, '[') + std::string(5000, ']') + "}}", "nesting"},
+      {"{\"\\u0037\": {\"Left\": " + hand_json(21, "[" + std::string(5000, '[') + std::string(5000, ']') + ", 1, 2]") +
+           "}}", "landmark 0"},
   };
   for (const auto& c : cases) {
     try {

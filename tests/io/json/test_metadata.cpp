@@ -185,6 +185,13 @@ TEST(Metadata, StructuralErrorsAreInputErrors) {
   }
 }
 
+TEST(Metadata, DeepNestingIsAnInputError) {
+  std::string deep = "{\"0\": {\"x\": " + std::string(100000, '[') + std::string(100000, ']') + "}}";
+  EXPECT_THROW(pv::meta::parse(deep, "deep.json"), pv::InputError);
+  std::string ok = "{\"0\": {\"x\": " + std::string(100, '[') + std::string(100, ']') + "}}";
+  EXPECT_EQ(pv::meta::parse(ok, "ok.json").records.size(), 1u);
+}
+
 // Hundreds of truncations, bit flips and byte replacements: each either parses (then round-trips)
 // or gives an InputError naming the file; nothing else escapes.
 TEST(Metadata, MutationsNeverCrash) {
