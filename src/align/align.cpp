@@ -117,7 +117,6 @@ AlignResult align(const std::vector<float>& audio, const Performance& midi, cons
     rep.onset_groups = st.groups;
     rep.median_correction_ms = st.median_abs_correction_ms;
   }
-  R.aligned = warp(midi, [&](double t) { return aligned_time(R.map, t, rate); });
 
   // Linear fit of the aligned onsets against the MIDI onsets: offset, drift, residuals.
   std::vector<double> on;
@@ -135,6 +134,11 @@ AlignResult align(const std::vector<float>& audio, const Performance& midi, cons
   for (std::size_t k = 0; k < on.size(); ++k) sxx += (on[k] - mx) * (on[k] - mx), sxy += (on[k] - mx) * (y[k] - my);
   const double slope = sxx > 0 ? sxy / sxx : 1.0;
   rep.offset_s = my - slope * mx;
+  // Before the first and after the last onset the path only follows silence or decay: there the
+  // map continues with the fitted slope (moves pedal events after the last note correctly).
+  const double slope_clamped = std::clamp(slope, 0.9, 1.1);
+  R.map.restrict_to(synth::scheduled_time(first_onset, rate), synth::scheduled_time(last_onset, rate), slope_clamped);
+  R.aligned = warp(midi, [&](double t) { return aligned_time(R.map, t, rate); });
   rep.drift_ppm = (slope - 1.0) * 1e6;
   std::vector<double> res(on.size());
   for (std::size_t k = 0; k < on.size(); ++k) res[k] = std::fabs(y[k] - (rep.offset_s + slope * on[k])) * 1e3;

@@ -7,11 +7,25 @@ namespace pv::align {
 double TimeMap::operator()(double t) const {
   const std::size_t n = src.size();
   if (n == 0) return t;
-  if (t <= src.front()) return dst.front() + (t - src.front());
-  if (t >= src.back()) return dst.back() + (t - src.back());
+  if (t <= src.front()) return dst.front() + outer_slope * (t - src.front());
+  if (t >= src.back()) return dst.back() + outer_slope * (t - src.back());
   const std::size_t k = static_cast<std::size_t>(std::upper_bound(src.begin(), src.end(), t) - src.begin());
   const double a = (t - src[k - 1]) / (src[k] - src[k - 1]);
   return dst[k - 1] + a * (dst[k] - dst[k - 1]);
+}
+
+void TimeMap::restrict_to(double a, double b, double slope) {
+  outer_slope = slope;
+  if (src.empty()) return;
+  const double ya = (*this)(a), yb = (*this)(b);
+  std::vector<double> s2, d2;
+  for (std::size_t k = 0; k < src.size(); ++k)
+    if (src[k] >= a && src[k] <= b) s2.push_back(src[k]), d2.push_back(dst[k]);
+  // Exact knots at the ends keep the map unchanged inside [a, b].
+  if (s2.empty() || s2.front() > a) s2.insert(s2.begin(), a), d2.insert(d2.begin(), ya);
+  if (b > s2.back()) s2.push_back(b), d2.push_back(std::max(yb, d2.back()));
+  src.swap(s2);
+  dst.swap(d2);
 }
 
 TimeMap::Line TimeMap::fit(const std::vector<double>& at) const {

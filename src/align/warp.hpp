@@ -7,10 +7,13 @@
 
 namespace pv::align {
 
-// Knots (src[k], dst[k]) with src strictly and dst weakly increasing; linear between knots, slope 1
-// beyond the ends (an empty map is the identity).
+// Knots (src[k], dst[k]) with src strictly and dst weakly increasing; linear between knots,
+// `outer_slope` beyond the ends (an empty map is the identity).
 struct TimeMap {
   std::vector<double> src, dst;
+  double outer_slope = 1.0;
+  // Keeps the knots in [a, b] (at least one) and sets outer_slope.
+  void restrict_to(double a, double b, double slope);
   double operator()(double t) const;
   // Least-squares line dst = offset + slope * src over the given source times.
   struct Line {
