@@ -9,6 +9,7 @@
 #include "core/pedal_rule.hpp"
 #include "fingering/assign.hpp"
 #include "fingering/files.hpp"
+#include "fingering/pianoroll.hpp"
 #include "fingering/pig.hpp"
 #include "io/json/handskeleton.hpp"
 #include "io/json/metadata.hpp"
@@ -19,7 +20,7 @@
 namespace {
 
 struct FingeringOpts {
-  std::string midi, notes, hands, corners, frame_size = "1920x1080", metadata, id, output, pig, undecided;
+  std::string midi, notes, hands, corners, frame_size = "1920x1080", metadata, id, output, pig, undecided, roll;
   std::string model;  // reference | rectified (default: reference with --reference, else rectified)
   double fps = 60.0, black_ratio = 0.63, k1 = 0.0;
   std::vector<double> distortion;  // l, r, c (reference keyboard model)
@@ -92,6 +93,7 @@ int run_fingering(const FingeringOpts& o) {
   pv::tsv::write_fingering(o.output, out);
   if (!o.pig.empty()) pv::fing::write_pig(o.pig, out);
   if (!o.undecided.empty()) pv::write_file_atomic(o.undecided, pv::fing::format_queue(notes, labels));
+  if (!o.roll.empty()) pv::fing::write_png(o.roll, pv::fing::render_piano_roll(out));
 
   auto share = [&](int n) { return s.notes ? double(n) / s.notes : 0.0; };
   if (o.json) {
@@ -140,6 +142,7 @@ pv::cli::Verb reg{"fingering", 60, [](CLI::App& app) -> pv::cli::Run {
   cmd->add_option("-o,--output", o->output, "Fingering TSV to write")->required();
   cmd->add_option("--pig", o->pig, "Also write PIG format");
   cmd->add_option("--undecided", o->undecided, "Write the queue of undecided/noinfo notes with candidates");
+  cmd->add_option("--roll", o->roll, "Also draw a PNG piano roll with finger numbers coloured by hand");
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
   return [o]() { return run_fingering(*o); };
 }};

@@ -6,6 +6,7 @@
 #include "fingering/assign.hpp"
 #include "fingering/evaluate.hpp"
 #include "fingering/floating.hpp"
+#include "fingering/pianoroll.hpp"
 #include "fingering/pig.hpp"
 #include "fingering/simulate.hpp"
 
@@ -355,4 +356,33 @@ TEST(Simulator, NoiselessHandsPressTheirKeys) {
   auto again = simulate_hands(gt, board(), sim);
   EXPECT_EQ(again.size(), fr.size());
   EXPECT_EQ(again[100].right->points[8].x, fr[100].right->points[8].x);
+}
+
+TEST(PianoRoll, DrawsNotesByHandWithDigits) {
+  Note r = note(60, 1.0, 2.0);
+  r.hand = Hand::Right;
+  r.finger = 1;
+  Note l = note(48, 0.5, 1.5);
+  l.hand = Hand::Left;
+  l.finger = 5;
+  Note u = note(72, 0.0, 0.3);  // no label
+  RollOptions opt;
+  auto im = render_piano_roll({r, l, u}, opt);
+  EXPECT_EQ(im.height, 88 * 8 + 8);
+  EXPECT_EQ(im.width, 200 + 8);
+  auto px = [&](int x, int y) {
+    const auto* p = &im.rgb[(size_t(y) * im.width + x) * 3];
+    return std::array<int, 3>{p[0], p[1], p[2]};
+  };
+  auto row = [&](int pitch) { return 4 + (108 - pitch) * 8; };
+  EXPECT_EQ(px(4 + 150, row(60) + 1), (std::array<int, 3>{215, 50, 40}));  // right hand: red body
+  EXPECT_EQ(px(4 + 100, row(48) + 1), (std::array<int, 3>{40, 90, 210}));  // left hand: blue body
+  EXPECT_EQ(px(4 + 10, row(72) + 3), (std::array<int, 3>{150, 150, 150}));  // unlabelled: grey
+  // Digit "1" of the right-hand note: its middle column is lit in all five rows.
+  int x0 = 4 + 100 + 1, y0 = row(60) + 1;
+  for (int k = 0; k < 5; ++k) EXPECT_EQ(px(x0 + 1, y0 + k), (std::array<int, 3>{255, 255, 255})) << k;
+  EXPECT_THROW(render_piano_roll({r}, RollOptions{.pixels_per_second = 0}), pv::Error);
+  // Long performances are compressed to max_width.
+  Note late = note(60, 1000, 1001);
+  EXPECT_LE(render_piano_roll({late}).width, 16000);
 }

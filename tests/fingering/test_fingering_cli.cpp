@@ -59,7 +59,7 @@ TEST(FingeringCli, SimulateLabelEvaluate) {
                            (dir / "hands.json").string() +
                            " --corners '118,562;1802,548;1812,768;106,784' --frame-size 1920x1080 -o " +
                            (dir / "F.tsv").string() + " --pig " + (dir / "F.pig").string() + " --undecided " +
-                           (dir / "queue.tsv").string() + " --json");
+                           (dir / "queue.tsv").string() + " --roll " + (dir / "roll.png").string() + " --json");
   ASSERT_EQ(r.rc, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["notes"].get<size_t>(), gt.size());
@@ -68,6 +68,9 @@ TEST(FingeringCli, SimulateLabelEvaluate) {
   ASSERT_EQ(rows.size(), gt.size());
   for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].pitch, gt[i].pitch);  // input order kept
   EXPECT_TRUE(std::filesystem::exists(dir / "queue.tsv"));
+  auto png = read_file(dir / "roll.png");
+  ASSERT_GT(png.size(), 100u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
   EXPECT_EQ(fing::read_pig(dir / "F.pig").size(), gt.size());
 
   auto e = pvtest::run_cli("eval-fingering " + (dir / "F.tsv").string() + " " + (dir / "gt.txt").string() + " --json");
