@@ -46,6 +46,7 @@ void for_each_row(std::string_view text, Row&& row) {
       i = j;
     }
     if (fields.empty() || fields[0].front() == '#') continue;
+    if (fields[0] == "onset") continue;  // a header line written without '#' (e.g. by pandas)
     row(line_no, fields);
   }
 }

@@ -102,6 +102,12 @@ TEST(NoteTsv, ToleratesCrlfWhitespaceCommentsAndNumpyFloats) {
   EXPECT_DOUBLE_EQ(notes[2].key_offset, 3.0);
 }
 
+TEST(NoteTsv, HeaderWithoutHash) {
+  auto notes = pv::tsv::parse_notes("onset\tkey_offset\tframe_offset\tnote\tvelocity\n0\t1\t2\t60\t64\n", "h.tsv");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].pitch, 60);
+}
+
 TEST(NoteTsv, BadRowsNameFileAndLine) {
   const std::string head = "# onset\tkey_offset\tframe_offset\tnote\tvelocity\n";
   EXPECT_NE(error_of(head + "0\t1\t1\t60\n").find("t.tsv: line 2: expected 5 columns"), std::string::npos);
