@@ -95,6 +95,8 @@ void run_clip(benchmark::State& state, int height, bool static_mode, pvv::ModelK
   opt.model_dir = fs::path(PV_SOURCE_DIR) / "assets/models";
   opt.threads = threads;
   opt.static_mode = static_mode;
+  opt.min_detection = 0.5f;  // as MediaPipe's reference run: the clip's palm (wrist out of frame) scores < 0.85
+  opt.min_presence = 0.5f;
   pvv::HandTracker tracker(opt);
   long frames = 0, two_hands = 0;
   double decode_ms = 0, wall_ms = 0;

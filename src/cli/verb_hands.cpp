@@ -22,7 +22,7 @@ namespace {
 struct HandsOpts {
   std::vector<std::string> inputs;
   std::string output, binary, model = "full", models_dir;
-  bool static_mode = false, scores = false, json = false, mirrored = false;
+  bool static_mode = false, scores = false, json = false, mirrored = false, smooth = false;
   int threads = 2, max_hands = 2;
   float min_detection = 0.85f, min_presence = 0.8f;
 };
@@ -46,7 +46,7 @@ Result run_one(const fs::path& in, pv::vision::HandTracker& tracker) {
   Result r;
   tracker.reset();
   auto add = [&](const pv::video::Frame& f) {
-    auto hands = tracker.process({f.rgb.data(), f.width, f.height});
+    auto hands = tracker.process({f.rgb.data(), f.width, f.height}, f.time);
     auto hf = pv::vision::HandTracker::to_frame(hands, tracker.options().duplicate_iou);
     const auto idx = static_cast<size_t>(std::max<std::int64_t>(f.index, 0));
     if (r.track.frames.size() <= idx) r.track.frames.resize(idx + 1);
@@ -98,6 +98,7 @@ static pv::cli::Verb reg{"hands", 40, [](CLI::App& app) {
   cmd->add_option("--min-presence", o->min_presence, "Hand presence threshold")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_flag("--mirrored", o->mirrored, "The camera image is mirrored (selfie view): keep MediaPipe's raw labels");
+  cmd->add_flag("--smooth", o->smooth, "Temporal smoothing of the landmarks along each track (One Euro filter)");
   cmd->add_flag("--scores", o->scores, "Add presence and handedness scores to the JSON");
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
   return [o]() -> int {
@@ -110,6 +111,7 @@ static pv::cli::Verb reg{"hands", 40, [](CLI::App& app) {
     opt.min_presence = o->min_presence;
     opt.static_mode = o->static_mode;
     opt.mirrored_input = o->mirrored;
+    opt.smoothing = o->smooth;
     pv::vision::HandTracker tracker(opt);
 
     const bool many = o->inputs.size() > 1;

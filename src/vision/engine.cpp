@@ -531,7 +531,7 @@ Engine::Engine(const tflite::Model& m, const ThreadPool* pool) : impl_(std::make
       }
       op_index = m.operators.size();
       pthreadpool_t tp = pool ? static_cast<pthreadpool_t>(pool->handle()) : nullptr;
-      if (xnn_create_runtime_v2(b.subgraph(), tp, 0, &step.runtime) != xnn_status_success)
+      if (xnn_create_runtime_v2(b.subgraph(), tp, tp ? XNN_FLAG_YIELD_WORKERS : 0, &step.runtime) != xnn_status_success)
         throw Bad{"XNNPACK could not create a runtime for the model"};
       std::vector<xnn_external_value> vals;
       for (size_t k = 0; k < ext.size(); ++k) vals.push_back({static_cast<uint32_t>(k), im.buffer(ext[k])});

@@ -1,6 +1,7 @@
 #include "vision/tracker.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.hpp"
 
@@ -32,21 +33,57 @@ HandTracker::HandTracker(const HandsOptions& opt) : opt_(opt) {
   for (const auto& f : {palm_file, lm_file})
     if (!std::filesystem::exists(f))
       throw InputError(f, "model file not found (run scripts/setup, or set PIANOVAM_MODELS to the models folder)");
-  palm_ = std::make_unique<PalmDetector>(tflite::load(palm_file), pool_.get());
+  // The engines run single-threaded: splitting these small models over threads needs a barrier per
+  // operator, which collapses when the cores are shared; threads are used across hands instead (one barrier
+  // per frame).
+  palm_ = std::make_unique<PalmDetector>(tflite::load(palm_file), nullptr);
   const auto lm_model = tflite::load(lm_file);
-  if (opt_.threads > 1)
-    for (int i = 0; i < opt_.max_hands + 1; ++i) landmarks_.push_back(std::make_unique<LandmarkModel>(lm_model, nullptr));
-  else
-    landmarks_.push_back(std::make_unique<LandmarkModel>(lm_model, pool_.get()));
+  const int engines = opt_.threads > 1 ? opt_.max_hands + 1 : 1;
+  for (int i = 0; i < engines; ++i) landmarks_.push_back(std::make_unique<LandmarkModel>(lm_model, nullptr));
 }
 
 HandTracker::~HandTracker() = default;
 
-void HandTracker::reset() { tracks_.clear(); }
+void HandTracker::reset() {
+  tracks_.clear();
+  frame_no_ = 0;
+}
 
-std::vector<TrackedHand> HandTracker::process(const ImageView& img) {
+void HandTracker::smooth(Track& tr, HandLandmarks& lm, double time) const {
+  // One Euro filter (Casiez et al. 2012): a low-pass whose cutoff rises with speed, so slow jitter is removed
+  // and fast motion is not delayed.
+  constexpr double kPi = 3.14159265358979323846;
+  auto alpha = [](double cutoff, double dt) {
+    const double tau = 1.0 / (2 * kPi * cutoff);
+    return 1.0 / (1.0 + tau / dt);
+  };
+  float* p = &lm[0].x;
+  static_assert(sizeof(HandLandmarks) == 63 * sizeof(float));
+  if (!tr.filtered) {
+    std::copy(p, p + 63, tr.value.begin());
+    tr.speed.fill(0.f);
+    tr.filtered = true;
+    tr.last_time = time;
+    return;
+  }
+  const double dt = std::max(time - tr.last_time, 1e-3);
+  tr.last_time = time;
+  const double a_d = alpha(1.0, dt);
+  for (size_t i = 0; i < 63; ++i) {
+    const double dx = (p[i] - tr.value[i]) / dt;
+    tr.speed[i] = static_cast<float>(a_d * dx + (1 - a_d) * tr.speed[i]);
+    const double cutoff = opt_.smooth_min_cutoff + opt_.smooth_beta * std::abs(tr.speed[i]);
+    const double a = alpha(cutoff, dt);
+    tr.value[i] = static_cast<float>(a * p[i] + (1 - a) * tr.value[i]);
+    p[i] = tr.value[i];
+  }
+}
+
+std::vector<TrackedHand> HandTracker::process(const ImageView& img, double time) {
   if (!img.rgb || img.width <= 0 || img.height <= 0) throw Error("empty image");
   ++timing_.frames;
+  if (time < 0) time = static_cast<double>(frame_no_) / 30.0;
+  ++frame_no_;
   if (opt_.static_mode) tracks_.clear();
 
   // Candidate ROIs: palm ROIs first, then tracked ROIs; a later ROI removes earlier ones it overlaps.
@@ -89,12 +126,16 @@ std::vector<TrackedHand> HandTracker::process(const ImageView& img) {
   std::vector<Track> next;
   for (size_t i = 0; i < rois.size(); ++i) {
     const auto& c = rois[i];
-    const HandResult& h = results[i];
+    HandResult& h = results[i];
     if (h.presence < opt_.min_presence) continue;
     auto t3 = Clock::now();
-    Track tr = c.track >= 0 ? tracks_[static_cast<size_t>(c.track)] : Track{next_id_++, {}, 0.0};
+    Track tr;
+    if (c.track >= 0) tr = tracks_[static_cast<size_t>(c.track)];
+    else tr.id = next_id_++;
     tr.evidence += h.right_prob - 0.5;
+    // The next ROI comes from the raw landmarks (as MediaPipe); smoothing only changes the output.
     tr.next_roi = landmarks_to_roi(h.landmarks, img.width, img.height);
+    if (opt_.smoothing && !opt_.static_mode) smooth(tr, h.landmarks, time);
     TrackedHand th{h, tr.id, false};
     const bool raw_right = tr.evidence > 0 || (tr.evidence == 0 && h.raw_right());
     th.pianist_right = opt_.mirrored_input ? raw_right : !raw_right;

@@ -32,6 +32,10 @@ struct HandsOptions {
   float duplicate_iou = 0.2f;    // hands whose landmark boxes overlap more are one hand (0 = keep all)
   bool static_mode = false;      // detect palms on every frame, no tracking
   bool mirrored_input = false;   // selfie camera: raw labels are the person's hands
+  // Optional temporal smoothing of each track's landmarks (One Euro filter; off = MediaPipe's raw output).
+  bool smoothing = false;
+  float smooth_min_cutoff = 1.0f;  // Hz
+  float smooth_beta = 20.0f;       // cutoff increase per (frame widths / s) of speed
 };
 
 // Per-stage wall time accumulated over calls (milliseconds).
@@ -51,7 +55,8 @@ class HandTracker {
   explicit HandTracker(const HandsOptions& opt);
   ~HandTracker();
   // All hands found in this frame, in MediaPipe's emission order, before duplicate removal.
-  std::vector<TrackedHand> process(const ImageView& img);
+  // `time` is the frame's presentation time in seconds (used by smoothing; < 0: 30 fps assumed).
+  std::vector<TrackedHand> process(const ImageView& img, double time = -1);
   // The pianist's hands for the Handskeleton (duplicates removed, at most one Left and one Right).
   static HandFrame to_frame(const std::vector<TrackedHand>& hands, float duplicate_iou);
   void reset();
@@ -60,18 +65,23 @@ class HandTracker {
 
  private:
   struct Track {
-    int id;
+    int id = 0;
     NormRect next_roi;
-    double evidence;  // sum of (right_prob - 0.5)
+    double evidence = 0;  // sum of (right_prob - 0.5)
+    // One Euro filter state (x, y, z of 21 landmarks)
+    bool filtered = false;
+    double last_time = 0;
+    std::array<float, 63> value{}, speed{};
   };
+  void smooth(Track& tr, HandLandmarks& lm, double time) const;
   HandsOptions opt_;
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<PalmDetector> palm_;
-  // With several threads, one single-threaded landmark engine per hand, hands run in parallel
-  // (better than splitting one small model over the threads); otherwise one engine using the pool.
+  // One single-threaded landmark engine per possible ROI when threads > 1 (hands run in parallel), else one.
   std::vector<std::unique_ptr<LandmarkModel>> landmarks_;
   std::vector<Track> tracks_;
   int next_id_ = 1;
+  long frame_no_ = 0;
   HandsTiming timing_;
 };
 

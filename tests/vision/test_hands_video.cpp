@@ -33,7 +33,6 @@ TEST(HandsVideo, TracksTheHandThroughTheClip) {
   opt.min_detection = 0.5f;  // the reference's options
   opt.min_presence = 0.5f;
   opt.duplicate_iou = 0.f;
-  opt.threads = 2;  // one landmark engine per hand, run in parallel
   pvv::HandTracker tracker(opt);
   pv::video::Decoder dec(pvtest::shared_data() / ref["video"]["file"].get<std::string>());
   pv::video::Frame frame;
@@ -86,4 +85,41 @@ TEST(HandsVideo, TracksTheHandThroughTheClip) {
   EXPECT_EQ(main_track, 120);           // one track follows the hand through the clip
   EXPECT_EQ(right_only, 120);           // the pianist's right hand (raw "Left", non-mirrored), never flipped
   EXPECT_LT(tm.palm_runs, 120);         // no palm detection while max_hands hands are tracked
+}
+
+// Optional smoothing: less frame-to-frame jitter than the raw output, still on the hand.
+TEST(HandsVideo, SmoothingReducesJitter) {
+  PV_REQUIRE_SHARED("hand-video");
+  if (!std::filesystem::exists(models() / "hand_landmark_full.tflite")) GTEST_SKIP() << "models not installed";
+  auto jitter_and_offset = [](bool smooth) {
+    pvv::HandsOptions opt;
+    opt.model_dir = models();
+    opt.min_detection = 0.5f;
+    opt.min_presence = 0.5f;
+    opt.smoothing = smooth;
+    pvv::HandTracker tracker(opt);
+    pv::video::Decoder dec(pvtest::shared_data() / "hand-video/9.senfoni_righthand_sena.mp4");
+    pv::video::Frame f;
+    std::vector<pv::HandLandmarks> seq;
+    for (int i = 0; i < 60 && dec.next(f); ++i) {
+      auto hands = tracker.process({f.rgb.data(), f.width, f.height}, f.time);
+      for (const auto& h : hands)
+        if (h.track_id == 1) seq.push_back(h.hand.landmarks);
+    }
+    double jitter = 0;  // mean |second difference| of the landmarks
+    for (size_t i = 2; i < seq.size(); ++i)
+      for (size_t k = 0; k < 21; ++k)
+        jitter += std::hypot(seq[i][k].x - 2 * seq[i - 1][k].x + seq[i - 2][k].x,
+                             seq[i][k].y - 2 * seq[i - 1][k].y + seq[i - 2][k].y);
+    return std::pair{jitter / (21.0 * std::max<size_t>(seq.size() - 2, 1)), seq};
+  };
+  auto [raw_j, raw] = jitter_and_offset(false);
+  auto [sm_j, sm] = jitter_and_offset(true);
+  std::printf("jitter raw %.5f smoothed %.5f\n", raw_j, sm_j);
+  ASSERT_EQ(raw.size(), sm.size());
+  EXPECT_LT(sm_j, raw_j * 0.9);
+  double off = 0;
+  for (size_t i = 0; i < raw.size(); ++i)
+    for (size_t k = 0; k < 21; ++k) off += std::hypot(raw[i][k].x - sm[i][k].x, raw[i][k].y - sm[i][k].y);
+  EXPECT_LT(off / (21.0 * raw.size()), 0.02);  // stays on the hand
 }
