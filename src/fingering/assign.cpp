@@ -186,6 +186,7 @@ std::vector<NoteLabel> assign(const std::vector<Note>& notes, const std::vector<
     }
     lab.frames = int(f1 - f0);
     if (key < 0 || key >= kb::kKeys) continue;  // not on the 88 keys: Noinfo
+    const bool note_black = kb::is_black(n.pitch);
     double denom = 0;
     for (long k = f0; k < f1; ++k) {
       double wt = (k / fps - n.onset < cfg.onset_seconds) ? cfg.onset_weight : 1.0;
@@ -198,6 +199,11 @@ std::vector<NoteLabel> assign(const std::vector<Note>& notes, const std::vector<
           for (int f = 0; f < 5; ++f) {
             double d = kb.distance_prepared(hp.tip[f], key);
             double s = d <= 0 ? 1.0 : d < h ? (1 - d / h) * (1 - d / h) : 0.0;
+            if (s > 0 && d > 0 && cfg.black_white_check && !note_black) {
+              // The reference's disabled exception: a fingertip on a black key does not play a white note.
+              int at = kb.key_at_prepared(hp.tip[f]);
+              if (at >= 0 && kb::is_black(at + kb::kLowestPitch)) s = 0;
+            }
             sc[hh * 5 + f] += wt * hp.weight * s;
           }
         }

@@ -386,3 +386,19 @@ TEST(PianoRoll, DrawsNotesByHandWithDigits) {
   Note late = note(60, 1000, 1001);
   EXPECT_LE(render_piano_roll({late}).width, 16000);
 }
+
+TEST(Improved, BlackWhiteCheckDropsFingertipsOnBlackKeys) {
+  auto fr = frames_with(30);
+  // Fingertip on C#4, 0.1 white keys from C4's back part: near C4 but on a black key.
+  Point2 p = at(kb::white_index(60) + 1 - 1.0 / 12 - 0.25 + 0.1, board().depth() * 0.3);
+  ASSERT_EQ(board().key_at(p), 61 - 21);
+  for (int k = 10; k < 20; ++k) put_finger(*fr[k].right, 2, p);
+  Config c;
+  auto without = assign({note(60, 1.0, 2.0)}, fr, 10, board(), c);
+  ASSERT_FALSE(without[0].candidates.empty());
+  EXPECT_NEAR(without[0].candidates[0].score, 0.64, 1e-4);
+  c.black_white_check = true;
+  auto with = assign({note(60, 1.0, 2.0)}, fr, 10, board(), c);
+  EXPECT_EQ(with[0].status, Status::Noinfo);
+  EXPECT_TRUE(with[0].candidates.empty());
+}
