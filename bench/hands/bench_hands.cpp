@@ -1,5 +1,5 @@
-// Hands throughput on 720p60 / 1080p60 H.264 clips with two hands, made from the real clip in ../shared/data
-// (each frame: the hand and its mirror image side by side, scaled). Reports fps and per-stage ms per frame
+// Hands throughput on 720p60 / 1080p60 H.264 clips with two hands, made from a real two-hand photo in
+// ../shared/data (moving sideways). Reports fps and per-stage ms per frame
 // (decode, palm, landmark, tracking). Baseline measured in the same run: static mode (palm detection on every
 // frame, as a per-frame MediaPipe run does); the tracked runs print their speed-up over it.
 #include <benchmark/benchmark.h>
@@ -43,36 +43,35 @@ std::vector<std::uint8_t> resize(const pv::video::Frame& f, int w, int h) {
   return out;
 }
 
-// A two-hand clip of the given height (16:9), 60 fps, from the real clip; cached per height.
+// A two-hand clip of the given height (16:9), 60 fps, 120 frames, from a real two-hand photo in
+// ../shared/data/hand-images (scaled to the frame height, moving sideways by up to +-6 % of the width so
+// that tracking has to follow it); cached per height.
 fs::path make_clip(int height) {
   static std::map<int, fs::path> cache;
   if (auto it = cache.find(height); it != cache.end()) return it->second;
   const int width = height * 16 / 9;
-  const fs::path src = fs::path(PV_SHARED_DATA) / "hand-video/9.senfoni_righthand_sena.mp4";
+  const fs::path src = fs::path(PV_SHARED_DATA) / "hand-images/none/0a272153-56c7-42d5-a17d-cd307a1cd6d4.jpg";
   if (!fs::exists(src)) return {};
   const fs::path out = fs::temp_directory_path() / ("pv_bench_hands_" + std::to_string(height) + "p.mp4");
-  pv::video::Decoder dec(src);
+  const pv::video::Frame photo = pv::video::read_image(src);
+  const int sw = static_cast<int>(std::lround(static_cast<double>(photo.width) * height / photo.height));
+  const auto scaled = resize(photo, sw, height);
   pv::video::EncoderOptions eo;
   eo.width = width;
   eo.height = height;
   eo.fps = {60, 1};
   eo.crf = 20;
   pv::video::Encoder enc(out, eo);
-  pv::video::Frame f;
-  const int half = width / 2;
-  while (dec.next(f)) {
-    // Scale to the output height, take `half` columns around the hand (x ~ 0.53 of the source), mirror.
-    const int sw = static_cast<int>(std::lround(static_cast<double>(f.width) * height / f.height));
-    auto scaled = resize(f, sw, height);
-    const int x0 = std::clamp(static_cast<int>(0.53 * sw) - half / 2, 0, sw - half);
-    std::vector<std::uint8_t> frame(static_cast<size_t>(width) * height * 3);
+  std::vector<std::uint8_t> frame(static_cast<size_t>(width) * height * 3);
+  for (int n = 0; n < 120; ++n) {
+    std::fill(frame.begin(), frame.end(), std::uint8_t{96});
+    const int x0 = (width - sw) / 2 + static_cast<int>(std::lround(0.06 * width * std::sin(n * 2 * M_PI / 120)));
     for (int y = 0; y < height; ++y)
-      for (int x = 0; x < half; ++x)
-        for (int c = 0; c < 3; ++c) {
-          const auto v = scaled[(static_cast<size_t>(y) * sw + x0 + x) * 3 + c];
-          frame[(static_cast<size_t>(y) * width + half + x) * 3 + c] = v;          // right: the real hand
-          frame[(static_cast<size_t>(y) * width + half - 1 - x) * 3 + c] = v;      // left: its mirror image
-        }
+      for (int x = 0; x < sw; ++x) {
+        const int dx = x0 + x;
+        if (dx < 0 || dx >= width) continue;
+        std::copy_n(&scaled[(static_cast<size_t>(y) * sw + x) * 3], 3, &frame[(static_cast<size_t>(y) * width + dx) * 3]);
+      }
     enc.add_frame(frame.data());
   }
   enc.finish();
@@ -137,7 +136,7 @@ void run_clip(benchmark::State& state, int height, bool static_mode, pvv::ModelK
         full = false;
         cv.notify_all();
       }
-      auto hands = tracker.process({cur.rgb.data(), cur.width, cur.height});
+      auto hands = tracker.process({cur.rgb.data(), cur.width, cur.height}, cur.time);
       two_hands += hands.size() >= 2;
       ++frames;
     }
