@@ -74,15 +74,15 @@ AlignResult align(const std::vector<float>& audio, const Performance& midi, cons
     rep.warnings.push_back("audio is much longer than the MIDI; the alignment band may be too wide");
   if (first_onset < 0.0) rep.warnings.push_back("MIDI has events before time 0");
 
-  // Render + CQT of the render in a second thread while the audio's CQT runs here.
+  // The render runs in a second thread while the audio's CQT runs here; the render's CQT follows,
+  // so that only one whole-signal FFT buffer is alive at a time (peak memory).
   const auto t0 = std::chrono::steady_clock::now();
   std::exception_ptr err;
   OnsetRise render_rise, audio_rise;
+  std::vector<float> rendered;
   std::thread worker([&] {
     try {
-      R.render_features = cqt_magnitude(synth::render(midi, rate, opt.synth), opt.cqt);
-      if (opt.refine_onsets) render_rise = onset_rise(R.render_features, opt.cqt.fmin_midi, opt.floor_db);
-      make_features(R.render_features, opt);
+      rendered = synth::render(midi, rate, opt.synth);
     } catch (...) {
       err = std::current_exception();
     }
@@ -97,6 +97,9 @@ AlignResult align(const std::vector<float>& audio, const Performance& midi, cons
   }
   worker.join();
   if (err) std::rethrow_exception(err);
+  R.render_features = cqt_magnitude(std::move(rendered), opt.cqt);
+  if (opt.refine_onsets) render_rise = onset_rise(R.render_features, opt.cqt.fmin_midi, opt.floor_db);
+  make_features(R.render_features, opt);
   rep.seconds_features = seconds_since(t0);
 
   const auto t1 = std::chrono::steady_clock::now();

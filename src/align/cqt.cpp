@@ -74,7 +74,22 @@ float cosine_distance(const float* a, const float* b, int bins) {
   return 1.0f - s;
 }
 
+namespace {
+Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release, const CqtParams& P);
+}  // namespace
+
 Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& P) {
+  return cqt_impl(signal, nullptr, P);
+}
+
+Features cqt_magnitude(std::vector<float>&& signal, const CqtParams& P) {
+  std::vector<float> owned = std::move(signal);
+  return cqt_impl(owned, &owned, P);
+}
+
+namespace {
+
+Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release, const CqtParams& P) {
   if (P.rate <= 0 || P.hop <= 0 || P.bins <= 0 || P.bins_per_octave <= 0) throw Error("cqt: bad parameters");
   const double Q = 1.0 / (std::pow(2.0, 1.0 / P.bins_per_octave) - 1.0);
   const double fmin = 440.0 * std::pow(2.0, (P.fmin_midi - 69.0) / 12.0);
@@ -92,6 +107,7 @@ Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& P) {
   auto buf = fftw_alloc<float>(2 * nspec);
   std::copy(signal.begin(), signal.end(), buf.get());
   std::fill(buf.get() + n, buf.get() + 2 * nspec, 0.0f);
+  if (release) std::vector<float>().swap(*release);
   auto* spec = reinterpret_cast<fftwf_complex*>(buf.get());
   auto band = fftw_alloc<fftwf_complex>(M);
   Plan fwd, inv;
@@ -131,6 +147,8 @@ Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& P) {
   }
   return out;
 }
+
+}  // namespace
 
 void to_alignment_features(Features& f, double floor_db) {
   const std::size_t T = f.frames();

@@ -32,6 +32,8 @@ struct Features {
 // |CQT| of a mono signal at params.rate; frames = size/hop + 1; a sinusoid of amplitude A at a bin
 // centre gives magnitude A in that bin.
 Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& params = {});
+// Same, releasing the signal's memory as soon as it is copied into the FFT buffer.
+Features cqt_magnitude(std::vector<float>&& signal, const CqtParams& params = {});
 
 // Reference feature processing: dB relative to the global maximum floored at floor_db, back to
 // amplitude; each frame divided by the mean of the per-frame minima over ±2 frames. Then every frame
