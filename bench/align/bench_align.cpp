@@ -243,7 +243,7 @@ void BM_AccuracyRealExcerpts(benchmark::State& st) {
       const auto midi = cut(pv::midi::read(files[f]), 60.0);
       sim::SimOptions so;
       so.samples_root = fs::path(PV_SOURCE_DIR) / "assets" / "npm";
-      so.impulse_response = fs::path(PV_SHARED_DATA) / "impulse-responses" / irs[f % 4];
+      so.impulse_response = fs::path(PV_SHARED_DATA) / "impulse-responses" / irs[(f / 4) % 4];
       so.snr_db = 30;
       so.map = {-2.0 + 0.37 * f, -500.0 + 97.0 * f, 2.0 + (f % 3), static_cast<std::uint32_t>(f + 1)};
       const auto sim = sim::simulate(midi, so);
@@ -252,8 +252,8 @@ void BM_AccuracyRealExcerpts(benchmark::State& st) {
       for (const auto& n : midi.notes) e.push_back(std::fabs(aligned_time(r.map, n.onset, 22050) - so.map(n.onset)) * 1e3);
       std::sort(e.begin(), e.end());
       const double med = e[e.size() / 2], p95 = e[static_cast<std::size_t>(0.95 * (e.size() - 1))];
-      std::fprintf(stderr, "  %-55s notes %5zu median %5.2f ms p95 %6.2f ms\n", files[f].filename().c_str(), e.size(),
-                   med, p95);
+      std::fprintf(stderr, "  %-55s %-32s notes %5zu median %5.2f ms p95 %6.2f ms\n", files[f].filename().c_str(),
+                   irs[(f / 4) % 4], e.size(), med, p95);
       within += med <= 3.0 && p95 <= 10.0;
       ++count;
       all.insert(all.end(), e.begin(), e.end());
