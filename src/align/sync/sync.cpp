@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -258,6 +256,7 @@ Result estimate(std::span<const float> ref_in, int ref_rate, std::span<const flo
     std::vector<float> corr;
   };
   std::vector<Window> wins;
+  std::vector<double> auto_ref(2 * kstack + 1, 0.0), auto_tgt(2 * kstack + 1, 0.0);
   Progress progress("sync", nwin);
   for (long j = 0; j < nwin; ++j) {
     progress.update(j);
@@ -279,6 +278,13 @@ Result estimate(std::span<const float> ref_in, int ref_rate, std::span<const flo
     if (!gcc) gcc = std::make_unique<GccPhat>(n);
     gcc->find(xs, seg, 0, 2 * m, band, exclude);
     wins.push_back({tc, sy - sx, std::vector<float>(gcc->correlation(), gcc->correlation() + 2 * m + 1)});
+    // Whitened autocorrelations: each recording's own reflection delays (used to tell which of two
+    // stacked peaks is the direct sound).
+    gcc->find(xs, xs, 0, 2 * kstack, band, exclude);
+    for (long k = 0; k <= 2 * kstack; ++k) auto_ref[k] += gcc->correlation()[k];
+    std::span<const float> ys(seg.data() + m, static_cast<std::size_t>(wlen));
+    gcc->find(ys, ys, 0, 2 * kstack, band, exclude);
+    for (long k = 0; k <= 2 * kstack; ++k) auto_tgt[k] += gcc->correlation()[k];
   }
   progress.finish();
   if (wins.empty()) throw Error("sync: the two recordings do not overlap in any passage with sound");
@@ -323,9 +329,25 @@ Result estimate(std::span<const float> ref_in, int ref_rate, std::span<const flo
   for (long k = 1; k < static_cast<long>(stack.size()); ++k)
     if (stack[k] > stack[kmax]) kmax = k;
   auto is_max = [&](long k) { return stack[k] >= stack[k - 1] && stack[k] > stack[k + 1]; };
+  // A peak that sits one of the reference's own reflection delays before a comparable later peak is
+  // that reflection (reference echo x target direct), not the direct sound.
+  auto echo_of_ref = [&](long k) {
+    for (long l = k + exclude; l < static_cast<long>(stack.size()) - 1; ++l) {
+      if (!is_max(l) || stack[l] < 0.7 * stack[k]) continue;
+      const long g = l - k;
+      if (g > 2 * kstack - 1) break;
+      double rx = 0, ry = 0;
+      for (long d = std::max(1L, g - 1); d <= g + 1; ++d) {
+        rx = std::max(rx, auto_ref[d] / auto_ref[0]);
+        ry = std::max(ry, auto_tgt[d] / auto_tgt[0]);
+      }
+      if (rx >= 0.04 && rx > 4.0 * ry) return true;
+    }
+    return false;
+  };
   long kbest = kmax;
   for (long k = 1; k < kmax; ++k)
-    if (is_max(k) && stack[k] >= opt.direct_peak_ratio * stack[kmax]) {
+    if (is_max(k) && stack[k] >= opt.direct_peak_ratio * stack[kmax] && !echo_of_ref(k)) {
       kbest = k;
       break;
     }
