@@ -36,6 +36,11 @@ int run_measure(const LoudnessOpts& o) {
       if (o.json) all.push_back({{"file", f}, {"error", e.what()}});
       continue;
     }
+    if (m.source_channels > m.channels)
+      std::fprintf(stderr,
+                   "pianovam loudness: warning: %s: %d-channel audio measured as a mono mixdown (not a libsndfile "
+                   "format); convert it to WAV/FLAC for a per-channel BS.1770 measurement\n",
+                   f.c_str(), m.source_channels);
     if (m.silent())
       std::fprintf(stderr, "pianovam loudness: warning: %s: silent (nothing above the -70 LUFS gate)\n", f.c_str());
     if (o.json) {
@@ -47,6 +52,7 @@ int run_measure(const LoudnessOpts& o) {
                      {"duration_s", m.duration_s},
                      {"sample_rate", m.sample_rate},
                      {"channels", m.channels},
+                     {"source_channels", m.source_channels},
                      {"silent", m.silent()}});
     } else {
       std::printf("%s: I %s LUFS, LRA %s LU, true peak %s dBTP (%d ch, %d Hz, %.1f s)\n", f.c_str(),

@@ -111,7 +111,9 @@ Measurement measure_file(const fs::path& file) {
     // Not a libsndfile format (e.g. a video's audio track): decode to mono through FFmpeg.
     const audio::Signal s = audio::read_mono(file);
     try {
-      return measure(s.samples, 1, s.sample_rate);
+      Measurement m = measure(s.samples, 1, s.sample_rate);
+      m.source_channels = audio::probe(file).channels;
+      return m;
     } catch (const InputError&) {
       throw;
     } catch (const Error& e) {
@@ -137,7 +139,9 @@ Measurement measure_file(const fs::path& file) {
   progress.finish();
   if (sf_error(f.get()) != SF_ERR_NO_ERROR) throw InputError(file, std::string("read error: ") + sf_strerror(f.get()));
   if (total == 0) throw InputError(file, "no audio samples");
-  return finish(st.get(), info.channels, info.samplerate, total);
+  Measurement m = finish(st.get(), info.channels, info.samplerate, total);
+  m.source_channels = info.channels;
+  return m;
 }
 
 Measurement apply_gain(const fs::path& in, const fs::path& out, double gain_db) {

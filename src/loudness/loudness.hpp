@@ -15,6 +15,7 @@ struct Measurement {
   double duration_s = 0.0;
   int sample_rate = 0;
   int channels = 0;
+  int source_channels = 0;      // channels in the file; > channels when measured as a mono mixdown
   bool silent() const;  // integrated loudness is -inf
 };
 
@@ -22,7 +23,9 @@ struct Measurement {
 Measurement measure(std::span<const float> interleaved, int channels, int rate);
 
 // Streams a file: every libsndfile format (WAV, FLAC, OGG, ...) with its channels; other containers
-// (e.g. the audio track of an MP4) through pv::audio::read_mono. Throws pv::InputError.
+// (e.g. the audio track of an MP4) through pv::audio::read_mono, i.e. as a MONO MIXDOWN (for stereo
+// content that reads lower than a per-channel BS.1770 measurement; source_channels says so).
+// Throws pv::InputError.
 Measurement measure_file(const std::filesystem::path& file);
 
 // Writes `in` scaled by `gain_db` to `out` atomically, in the input's format (libsndfile formats
