@@ -1,42 +1,20 @@
 #include "align/plot.hpp"
 
-#include <png.h>
-
 #include <algorithm>
 #include <cmath>
-#include <csetjmp>
-#include <cstdio>
 
-#include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "io/video/video.hpp"
 
 namespace pv::align {
 
-void write_png_rgb(const std::filesystem::path& file, int w, int h, const std::vector<std::uint8_t>& rgb) {
-  if (w <= 0 || h <= 0 || rgb.size() != static_cast<std::size_t>(w) * h * 3) throw Error("png: bad image size");
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  AtomicFile out(file);
-  FILE* fp = std::fopen(out.temp_path().c_str(), "wb");
-  if (!fp) throw Error(file.string() + ": cannot write");
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png ? png_create_info_struct(png) : nullptr;
-  if (!png || !info || setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, &info);
-    std::fclose(fp);
-    throw Error(file.string() + ": PNG encoding failed");
-  }
-  png_init_io(png, fp);
-  png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  for (int y = 0; y < h; ++y) png_write_row(png, const_cast<png_bytep>(rgb.data() + static_cast<std::size_t>(y) * w * 3));
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  if (std::fclose(fp) != 0) throw Error(file.string() + ": write failed");
-  out.commit();
-}
-
 namespace {
+
+// Writes an RGB8 image (atomic PNG).
+void save(const std::filesystem::path& file, int w, int h, const std::vector<std::uint8_t>& rgb) {
+  if (w <= 0 || h <= 0 || rgb.size() != static_cast<std::size_t>(w) * h * 3) throw Error("png: bad image size");
+  video::write_png(file, w, h, rgb.data());
+}
 
 void put(std::vector<std::uint8_t>& img, int w, int h, int x, int y, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
   if (x < 0 || y < 0 || x >= w || y >= h) return;
@@ -87,7 +65,7 @@ void plot_path(const std::filesystem::path& file, const AlignResult& r, int max_
   }
   for (auto [i, j] : r.dtw.coarse.path)
     for (int d = -1; d <= 1; ++d) put(img, w, h, static_cast<int>(j * s) + d, static_cast<int>(i * s), 255, 30, 30);
-  write_png_rgb(file, w, h, img);
+  save(file, w, h, img);
 }
 
 void plot_onsets(const std::filesystem::path& file, const AlignResult& r, const std::vector<float>& audio,
@@ -139,7 +117,7 @@ void plot_onsets(const std::filesystem::path& file, const AlignResult& r, const 
       const int x = static_cast<int>((n.onset - t0) / period);
       for (int y = 0; y < h; y += 2) put(img, w, h, x, y, 40, 220, 60);
     }
-  write_png_rgb(file, w, h, img);
+  save(file, w, h, img);
 }
 
 }  // namespace pv::align

@@ -1,5 +1,5 @@
 #pragma once
-// Diagnostic PNG plots of an alignment (libpng, written atomically).
+// Diagnostic PNG plots of an alignment (pv::video::write_png, written atomically).
 #include <filesystem>
 #include <vector>
 
@@ -16,8 +16,5 @@ void plot_path(const std::filesystem::path& png, const AlignResult& r, int max_s
 // marked in green on both.
 void plot_onsets(const std::filesystem::path& png, const AlignResult& r, const std::vector<float>& audio,
                  const AlignOptions& opt, double centre = -1.0, double seconds = 4.0);
-
-// RGB8 image writer.
-void write_png_rgb(const std::filesystem::path& png, int width, int height, const std::vector<std::uint8_t>& rgb);
 
 }  // namespace pv::align

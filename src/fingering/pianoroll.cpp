@@ -1,13 +1,10 @@
 #include "fingering/pianoroll.hpp"
 
-#include <png.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
-#include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "io/video/video.hpp"
 
 namespace pv::fing {
 namespace {
@@ -78,26 +75,9 @@ Image render_piano_roll(const std::vector<Note>& notes, const RollOptions& opt) 
 }
 
 void write_png(const std::filesystem::path& file, const Image& im) {
-  AtomicFile out(file);
-  FILE* fp = std::fopen(out.temp_path().c_str(), "wb");
-  if (!fp) throw Error("cannot write " + file.string());
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png ? png_create_info_struct(png) : nullptr;
-  if (!png || !info || setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, &info);
-    std::fclose(fp);
-    throw Error("libpng failed writing " + file.string());
-  }
-  png_init_io(png, fp);
-  png_set_IHDR(png, info, im.width, im.height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  for (int y = 0; y < im.height; ++y)
-    png_write_row(png, const_cast<png_bytep>(&im.rgb[size_t(y) * im.width * 3]));
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  if (std::fclose(fp) != 0) throw Error("cannot write " + file.string());
-  out.commit();
+  if (im.width <= 0 || im.height <= 0 || im.rgb.size() != std::size_t(im.width) * im.height * 3)
+    throw Error("cannot write " + file.string() + ": bad image size");
+  video::write_png(file, im.width, im.height, im.rgb.data());
 }
 
 }  // namespace pv::fing

@@ -4,7 +4,10 @@
 #include <numbers>
 
 #include "align/align.hpp"
+#include "align/plot.hpp"
 #include "core/error.hpp"
+#include "io/video/video.hpp"
+#include "test_util.hpp"
 
 namespace {
 
@@ -191,6 +194,19 @@ TEST(Align, RecoversAPlantedShiftOfItsOwnRender) {
   EXPECT_NEAR(r.aligned.pedals[0].time, 2.75, 0.006);
   EXPECT_GT(r.report.fine_cells, 0);
   EXPECT_TRUE(r.report.to_json().contains("drift_ppm"));
+  // Diagnostic plots: valid PNGs; the path plot is the coarse matrix (render rows x audio columns).
+  const auto dir = pvtest::temp_dir();
+  pv::align::plot_path(dir / "plots" / "path.png", r);
+  const auto path = pv::video::read_image(dir / "plots" / "path.png");
+  EXPECT_EQ(path.height, static_cast<int>(r.dtw.coarse_x.frames()));
+  EXPECT_EQ(path.width, static_cast<int>(r.dtw.coarse_y.frames()));
+  pv::align::plot_onsets(dir / "onsets.png", r, audio, pv::align::AlignOptions{});
+  const auto onsets = pv::video::read_image(dir / "onsets.png");
+  EXPECT_EQ(onsets.height, 2 * 48 * 4 + 6);
+  bool green = false;
+  for (std::size_t i = 0; i + 2 < onsets.rgb.size(); i += 3)
+    green |= onsets.rgb[i] == 40 && onsets.rgb[i + 1] == 220 && onsets.rgb[i + 2] == 60;
+  EXPECT_TRUE(green) << "aligned onsets are marked";
 }
 
 }  // namespace

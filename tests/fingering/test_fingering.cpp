@@ -9,6 +9,8 @@
 #include "fingering/pianoroll.hpp"
 #include "fingering/pig.hpp"
 #include "fingering/simulate.hpp"
+#include "io/video/video.hpp"
+#include "test_util.hpp"
 
 using namespace pv;
 using namespace pv::fing;
@@ -385,6 +387,24 @@ TEST(PianoRoll, DrawsNotesByHandWithDigits) {
   // Long performances are compressed to max_width.
   Note late = note(60, 1000, 1001);
   EXPECT_LE(render_piano_roll({late}).width, 16000);
+}
+
+TEST(PianoRoll, PngRoundTripsPixelExactAndRejectsBadImages) {
+  Note r = note(60, 0.2, 0.9);
+  r.hand = Hand::Right;
+  r.finger = 3;
+  const auto im = render_piano_roll({r, note(50, 0.5, 1.0)});
+  const auto dir = pvtest::temp_dir();
+  const auto file = dir / "sub" / "roll.png";  // parent directory created
+  write_png(file, im);
+  const auto back = video::read_image(file);
+  ASSERT_EQ(back.width, im.width);
+  ASSERT_EQ(back.height, im.height);
+  EXPECT_TRUE(back.rgb == im.rgb);
+  Image bad = im;
+  bad.rgb.pop_back();
+  EXPECT_THROW(write_png(dir / "bad.png", bad), pv::Error);
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.png"));
 }
 
 TEST(Improved, BlackWhiteCheckDropsFingertipsOnBlackKeys) {
