@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -112,7 +113,9 @@ Setup& setup() {
     std::fprintf(stderr, "bench_align: simulating a 10-minute recording (%s, %zu notes)...\n", s.what.c_str(),
                  s.midi.notes.size());
     s.sim = sim::simulate(s.midi, s.so);
-    s.dir = fs::temp_directory_path() / ("pv-bench-align-" + std::to_string(::getpid()));
+    // PV_BENCH_ALIGN_DIR: keep the 10-minute WAV and MIDI there (for /usr/bin/time -v runs).
+    const char* keep = std::getenv("PV_BENCH_ALIGN_DIR");
+    s.dir = keep ? fs::path(keep) : fs::temp_directory_path() / ("pv-bench-align-" + std::to_string(::getpid()));
     fs::create_directories(s.dir);
     pv::audio::write_wav(s.dir / "rec.wav", {22050, s.sim.audio, 1});
     pv::midi::write(s.dir / "perf.mid", s.midi);

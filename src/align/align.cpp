@@ -5,6 +5,7 @@
 #include <cmath>
 #include <exception>
 #include <thread>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -49,7 +50,11 @@ nlohmann::json AlignReport::to_json() const {
           {"warnings", warnings}};
 }
 
-AlignResult align(const std::vector<float>& audio, const Performance& midi, const AlignOptions& opt) {
+namespace {
+
+// `release`: the caller's audio (== &audio) to free as soon as it is in the CQT's FFT buffer.
+AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* release, const Performance& midi,
+                       const AlignOptions& opt) {
   const int rate = opt.cqt.rate;
   if (midi.notes.empty()) throw InputError(opt.midi_name, "MIDI has no notes");
   float peak = 0.0f;
@@ -88,7 +93,7 @@ AlignResult align(const std::vector<float>& audio, const Performance& midi, cons
     }
   });
   try {
-    R.audio_features = cqt_magnitude(audio, opt.cqt);
+    R.audio_features = release ? cqt_magnitude(std::move(*release), opt.cqt) : cqt_magnitude(audio, opt.cqt);
     if (opt.refine_onsets) audio_rise = onset_rise(R.audio_features, opt.cqt.fmin_midi, opt.floor_db);
     make_features(R.audio_features, opt);
   } catch (...) {
@@ -149,6 +154,17 @@ AlignResult align(const std::vector<float>& audio, const Performance& midi, cons
   rep.residual_p95_ms = quantile(res, 0.95);
   rep.residual_max_ms = res.empty() ? 0.0 : *std::max_element(res.begin(), res.end());
   return R;
+}
+
+}  // namespace
+
+AlignResult align(const std::vector<float>& audio, const Performance& midi, const AlignOptions& opt) {
+  return align_impl(audio, nullptr, midi, opt);
+}
+
+AlignResult align(std::vector<float>&& audio, const Performance& midi, const AlignOptions& opt) {
+  std::vector<float> owned = std::move(audio);
+  return align_impl(owned, &owned, midi, opt);
 }
 
 }  // namespace pv::align

@@ -56,6 +56,8 @@ struct AlignResult {
 // `audio`: mono samples at opt.cqt.rate. Throws pv::InputError for silent audio, MIDI without notes,
 // or audio much shorter than the MIDI.
 AlignResult align(const std::vector<float>& audio, const Performance& midi, const AlignOptions& opt = {});
+// Same, freeing the audio as soon as its features exist (peak memory on long recordings).
+AlignResult align(std::vector<float>&& audio, const Performance& midi, const AlignOptions& opt = {});
 
 // The aligned time of MIDI event time t.
 double aligned_time(const TimeMap& map, double t, int rate);

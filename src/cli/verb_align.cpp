@@ -3,6 +3,7 @@
 // pedal event moved onto the audio's clock.
 #include <cstdio>
 #include <memory>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "align/align.hpp"
@@ -39,9 +40,11 @@ int run_align(const AlignOpts& o) {
   pv::Progress progress("align", 4);
   const pv::audio::AudioInfo info = pv::audio::probe(o.audio);
   const pv::Performance midi = pv::midi::read(o.midi);
-  const pv::audio::Signal sig = pv::audio::read_mono(o.audio, opt.cqt.rate);
+  pv::audio::Signal sig = pv::audio::read_mono(o.audio, opt.cqt.rate);
   progress.update(1);
-  pv::align::AlignResult r = pv::align::align(sig.samples, midi, opt);
+  // Without plots the samples are not needed afterwards: the aligner frees them early (peak memory).
+  pv::align::AlignResult r = o.plots.empty() ? pv::align::align(std::move(sig.samples), midi, opt)
+                                             : pv::align::align(sig.samples, midi, opt);
   progress.update(2);
   if (info.sample_rate < opt.cqt.rate)
     r.report.warnings.push_back("audio sample rate " + std::to_string(info.sample_rate) + " Hz is below " +
