@@ -12,6 +12,7 @@ extern "C" {
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <system_error>
@@ -125,25 +126,113 @@ void mix_into(std::vector<float>& mono, const float* data, std::int64_t frames, 
   }
 }
 
-Signal read_sndfile(const fs::path& file, SNDFILE* sf, const SF_INFO& info) {
+// Output length of a resampling: round(frames * out_rate / in_rate).
+std::size_t resampled_frames(std::size_t frames, int in_rate, int out_rate) {
+  return static_cast<std::size_t>(
+      std::llround(static_cast<double>(frames) * out_rate / static_cast<double>(in_rate)));
+}
+
+// Streaming soxr (VHQ) resampler: input is pushed in blocks and the output appended to a vector, so
+// that soxr's internal buffers stay block-sized (one soxr_oneshot over a whole recording holds
+// several full-length copies in double precision). Output is identical to a one-shot conversion.
+class Resampler {
+ public:
+  Resampler(int in_rate, int out_rate, int channels) : channels_(channels) {
+    const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+    const soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
+    soxr_error_t err = nullptr;
+    soxr_ = soxr_create(in_rate, out_rate, static_cast<unsigned>(channels), &err, &io, &q, nullptr);
+    if (err || !soxr_) throw Error(std::string("resample: soxr failed: ") + (err ? err : "cannot create"));
+    const double ratio = static_cast<double>(out_rate) / in_rate;
+    chunk_.resize(static_cast<std::size_t>(std::ceil(kInFrames * ratio) + 64) * channels);
+  }
+  ~Resampler() { soxr_delete(soxr_); }
+  Resampler(const Resampler&) = delete;
+  Resampler& operator=(const Resampler&) = delete;
+
+  // Feeds `frames` interleaved frames; appends what soxr delivers to `out`.
+  void push(const float* in, std::size_t frames, std::vector<float>& out) {
+    while (frames > 0) {
+      const std::size_t n = std::min(frames, kInFrames);
+      std::size_t used = 0;
+      const std::size_t got = process(in, n, &used, out, std::numeric_limits<std::size_t>::max());
+      if (used == 0 && got == 0) throw Error("resample: soxr made no progress");
+      in += used * channels_;
+      frames -= used;
+    }
+  }
+  // Flushes the filter tail; `out` ends with exactly `total_frames` frames (extra output dropped,
+  // a missing last sample padded with zero).
+  void finish(std::vector<float>& out, std::size_t total_frames) {
+    const std::size_t want = total_frames * channels_;
+    while (out.size() < want && process(nullptr, 0, nullptr, out, want - out.size()) > 0) {
+    }
+    out.resize(want, 0.0f);
+  }
+
+ private:
+  static constexpr std::size_t kInFrames = 1 << 16;  // input frames per soxr call
+
+  // One soxr_process call; appends at most `room` samples of its output. Returns frames produced.
+  std::size_t process(const float* in, std::size_t frames, std::size_t* used, std::vector<float>& out,
+                      std::size_t room) {
+    std::size_t done = 0;
+    const std::size_t olen = chunk_.size() / channels_;
+    if (soxr_error_t err = soxr_process(soxr_, in, frames, used, chunk_.data(), olen, &done))
+      throw Error(std::string("resample: soxr failed: ") + err);
+    const std::size_t take = std::min(done * channels_, room);
+    out.insert(out.end(), chunk_.begin(), chunk_.begin() + static_cast<std::ptrdiff_t>(take));
+    return done;
+  }
+
+  soxr_t soxr_ = nullptr;
+  std::size_t channels_;
+  std::vector<float> chunk_;  // output block
+};
+
+// Throws if a block of samples holds NaN or infinity.
+void check_finite(const fs::path& file, const float* data, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(data[i])) throw InputError(file, "audio contains NaN or infinite samples");
+}
+
+// Reads block by block: mixdown, and resampling to `rate` (0 = the file's rate) as the blocks arrive,
+// so that only the output signal is ever held whole.
+Signal read_sndfile(const fs::path& file, SNDFILE* sf, const SF_INFO& info, int rate) {
   Signal s;
-  s.sample_rate = info.samplerate;
+  s.sample_rate = rate != 0 ? rate : info.samplerate;
+  std::unique_ptr<Resampler> resampler;
+  if (s.sample_rate != info.samplerate) resampler = std::make_unique<Resampler>(info.samplerate, s.sample_rate, 1);
   std::error_code ec;
   const auto bytes = fs::file_size(file, ec);
   // Never trust the header's frame count for the reservation (a corrupt one can be huge).
   const auto plausible = ec ? 0 : static_cast<std::int64_t>(bytes) / info.channels;
-  s.samples.reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(info.frames, 0, plausible)));
+  const auto expected = static_cast<std::size_t>(std::clamp<std::int64_t>(info.frames, 0, plausible));
+  s.samples.reserve(resampler ? resampled_frames(expected, info.samplerate, s.sample_rate) : expected);
   const sf_count_t kBlock = std::max(1, (1 << 20) / info.channels);  // frames per read, ~4 MB
   std::vector<float> buf(static_cast<std::size_t>(kBlock) * info.channels);
+  std::vector<float> mono;
+  std::size_t frames = 0;
   for (;;) {
     const sf_count_t got = sf_readf_float(sf, buf.data(), kBlock);
     if (got <= 0) break;
-    mix_into(s.samples, buf.data(), got, info.channels);
+    check_finite(file, buf.data(), static_cast<std::size_t>(got) * info.channels);
+    frames += static_cast<std::size_t>(got);
+    if (!resampler) {
+      mix_into(s.samples, buf.data(), got, info.channels);
+      continue;
+    }
+    const float* block = buf.data();
+    if (info.channels > 1) {
+      mono.clear();
+      mix_into(mono, buf.data(), got, info.channels);
+      block = mono.data();
+    }
+    resampler->push(block, static_cast<std::size_t>(got), s.samples);
   }
   if (int err = sf_error(sf); err != SF_ERR_NO_ERROR)
     throw InputError(file, std::string("read error: ") + sf_error_number(err));
-  for (float v : s.samples)
-    if (!std::isfinite(v)) throw InputError(file, "audio contains NaN or infinite samples");
+  if (resampler) resampler->finish(s.samples, resampled_frames(frames, info.samplerate, s.sample_rate));
   return s;
 }
 
@@ -169,6 +258,19 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
   auto dec = ffmpeg::open_decoder(file, st, 1);
 
   Signal s;
+  {
+    // Reserve the expected length (container duration + 1 s for codec priming and padding), bounded by
+    // the file size so that a corrupt duration cannot reserve absurd memory (64 samples per byte
+    // covers low-bitrate codecs).
+    double seconds = ffmpeg::ts_seconds(st->duration, st->time_base, -1.0);
+    if (seconds <= 0 && fmt->duration != AV_NOPTS_VALUE) seconds = static_cast<double>(fmt->duration) / AV_TIME_BASE;
+    std::error_code ec;
+    const auto bytes = fs::file_size(file, ec);
+    const double bound = ec ? 0.0 : 64.0 * static_cast<double>(bytes);
+    const int st_rate = st->codecpar->sample_rate;
+    if (seconds > 0 && st_rate >= kMinRate && st_rate <= kMaxRate)
+      s.samples.reserve(static_cast<std::size_t>(std::min((seconds + 1.0) * st_rate, bound)));
+  }
   double origin = ffmpeg::ts_seconds(st->start_time, st->time_base, std::nan(""));
   std::unique_ptr<SwrContext, SwrFree> swr;
   int swr_format = -1, swr_channels = 0;
@@ -319,12 +421,9 @@ Signal read_mono(const fs::path& file, int rate) {
   if (fs::is_directory(file, ec)) throw InputError(file, "is a directory, not an audio file");
   SF_INFO si;
   std::string why;
-  Signal s;
-  if (auto sf = open_sndfile(file, si, why))
-    s = read_sndfile(file, sf.get(), si);
-  else
-    s = read_ffmpeg(file, why);
-  if (rate != 0 && rate != s.sample_rate) s = resample(s, rate);
+  if (auto sf = open_sndfile(file, si, why)) return read_sndfile(file, sf.get(), si, rate);
+  Signal s = read_ffmpeg(file, why);
+  if (rate != 0 && rate != s.sample_rate) s = resample(s, rate);  // block-wise: input + output held
   return s;
 }
 
@@ -341,18 +440,15 @@ Signal resample(const Signal& in, int rate) {
     return out;
   }
   const std::size_t in_frames = in.samples.size() / in.channels;
-  const auto out_frames = static_cast<std::size_t>(
-      std::llround(static_cast<double>(in_frames) * rate / static_cast<double>(in.sample_rate)));
-  out.samples.assign(out_frames * in.channels, 0.0f);
-  if (in_frames == 0 || out_frames == 0) return out;
-  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
-  const soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
-  std::size_t done_in = 0, done_out = 0;
-  soxr_error_t err = soxr_oneshot(in.sample_rate, rate, static_cast<unsigned>(in.channels), in.samples.data(),
-                                  in_frames, &done_in, out.samples.data(), out_frames, &done_out, &io, &q, nullptr);
-  if (err) throw Error(std::string("resample: soxr failed: ") + err);
-  out.samples.resize(done_out * in.channels);
-  out.samples.resize(out_frames * in.channels, 0.0f);  // soxr may deliver a sample short; pad to the exact length
+  const std::size_t out_frames = resampled_frames(in_frames, in.sample_rate, rate);
+  if (in_frames == 0 || out_frames == 0) {
+    out.samples.assign(out_frames * in.channels, 0.0f);
+    return out;
+  }
+  out.samples.reserve(out_frames * in.channels);
+  Resampler resampler(in.sample_rate, rate, in.channels);
+  resampler.push(in.samples.data(), in_frames, out.samples);
+  resampler.finish(out.samples, out_frames);
   return out;
 }
 
