@@ -1,8 +1,6 @@
 #include "align/simulate.hpp"
 
 #include <fftw3.h>
-#include <sndfile.h>
-#include <soxr.h>
 
 #include <algorithm>
 #include <array>
@@ -19,37 +17,21 @@
 #include "align/fftw_lock.hpp"
 #include "core/error.hpp"
 #include "core/pedal_rule.hpp"
+#include "io/audio/audio.hpp"
 
 namespace pv::align::sim {
 namespace {
 
 constexpr double kPi = std::numbers::pi;
 
-// Mono float samples at `rate` (mixdown + soxr resampling).
+// Mono float samples at `rate`: the first `max_seconds` of the file, mixed down, then resampled.
 std::vector<float> load_mono(const std::filesystem::path& file, int rate, double max_seconds = 1e9) {
-  SF_INFO info{};
-  SNDFILE* f = sf_open(file.c_str(), SFM_READ, &info);
-  if (!f) throw InputError(file, std::string("cannot read audio: ") + sf_strerror(nullptr));
-  const sf_count_t frames = std::min<sf_count_t>(info.frames, static_cast<sf_count_t>(max_seconds * info.samplerate));
-  std::vector<float> inter(static_cast<std::size_t>(frames * info.channels));
-  const sf_count_t got = sf_readf_float(f, inter.data(), frames);
-  sf_close(f);
-  if (got <= 0 || info.channels <= 0) throw InputError(file, "no audio samples");
-  std::vector<float> mono(static_cast<std::size_t>(got));
-  for (sf_count_t i = 0; i < got; ++i) {
-    float s = 0.0f;
-    for (int c = 0; c < info.channels; ++c) s += inter[i * info.channels + c];
-    mono[i] = s / info.channels;
-  }
-  if (info.samplerate == rate) return mono;
-  std::vector<float> out(static_cast<std::size_t>(std::ceil(double(got) * rate / info.samplerate)) + 16);
-  std::size_t done = 0;
-  const soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-  const soxr_error_t e = soxr_oneshot(info.samplerate, rate, 1, mono.data(), mono.size(), nullptr, out.data(),
-                                      out.size(), &done, nullptr, &q, nullptr);
-  if (e) throw InputError(file, std::string("resampling failed: ") + e);
-  out.resize(done);
-  return out;
+  audio::Signal s = audio::read_mono(file);
+  const double keep = std::min(static_cast<double>(s.samples.size()), max_seconds * s.sample_rate);
+  s.samples.resize(static_cast<std::size_t>(keep));
+  if (s.samples.empty()) throw InputError(file, "no audio samples");
+  if (s.sample_rate == rate) return std::move(s.samples);
+  return audio::resample(s, rate).samples;
 }
 
 // A Salamander key sample: mono at the output rate, trimmed to its attack.
