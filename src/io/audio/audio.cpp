@@ -216,10 +216,10 @@ Signal read_sndfile(const fs::path& file, SNDFILE* sf, const SF_INFO& info, int 
   for (;;) {
     const sf_count_t got = sf_readf_float(sf, buf.data(), kBlock);
     if (got <= 0) break;
-    check_finite(file, buf.data(), static_cast<std::size_t>(got) * info.channels);
     frames += static_cast<std::size_t>(got);
     if (!resampler) {
       mix_into(s.samples, buf.data(), got, info.channels);
+      check_finite(file, s.samples.data() + s.samples.size() - got, static_cast<std::size_t>(got));
       continue;
     }
     const float* block = buf.data();
@@ -228,6 +228,7 @@ Signal read_sndfile(const fs::path& file, SNDFILE* sf, const SF_INFO& info, int 
       mix_into(mono, buf.data(), got, info.channels);
       block = mono.data();
     }
+    check_finite(file, block, static_cast<std::size_t>(got));  // the mixdown (a sum may overflow)
     resampler->push(block, static_cast<std::size_t>(got), s.samples);
   }
   if (int err = sf_error(sf); err != SF_ERR_NO_ERROR)

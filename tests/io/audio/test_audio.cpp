@@ -218,14 +218,27 @@ TEST(AudioRead, StreamedResamplingEqualsReadThenResample) {
     sf_writef_float(f, bad.samples.data(), static_cast<sf_count_t>(bad.samples.size()));
     sf_close(f);
   }
-  for (int rate : {0, 22050}) {
-    try {
-      read_mono(dir / "nan.wav", rate);
-      ADD_FAILURE() << "NaN accepted at rate " << rate;
-    } catch (const pv::InputError& e) {
-      EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
-    }
+  // Stereo samples near FLT_MAX whose channel sum overflows: the mixdown is infinite.
+  {
+    SF_INFO info{};
+    info.samplerate = 44100;
+    info.channels = 2;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    SNDFILE* f = sf_open((dir / "huge.wav").c_str(), SFM_WRITE, &info);
+    ASSERT_NE(f, nullptr);
+    const std::vector<float> huge(2 * 1000, 3e38f);
+    sf_writef_float(f, huge.data(), 1000);
+    sf_close(f);
   }
+  for (const char* name : {"nan.wav", "huge.wav"})
+    for (int rate : {0, 22050}) {
+      try {
+        read_mono(dir / name, rate);
+        ADD_FAILURE() << name << " accepted at rate " << rate;
+      } catch (const pv::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
+      }
+    }
 }
 
 // FLAC and Ogg Vorbis written with libsndfile directly, read back through pv::audio.
