@@ -209,4 +209,20 @@ TEST(Align, RecoversAPlantedShiftOfItsOwnRender) {
   EXPECT_TRUE(green) << "aligned onsets are marked";
 }
 
+TEST(Align, MovedAudioGivesTheSameMapAndIsReleased) {
+  if (!std::filesystem::exists(pv::synth::SynthOptions{}.soundfont)) GTEST_SKIP() << "no SoundFont";
+  pv::Performance p;
+  for (int k = 0; k < 16; ++k) {
+    const double t = 0.4 + 0.3 * k;
+    p.notes.push_back({50 + (k * 5) % 24, t, t + 0.25, t + 0.25, 70});
+  }
+  auto audio = pv::synth::render(pv::align::warp(p, [](double t) { return 0.2 + t; }), 22050);
+  const auto kept = pv::align::align(audio, p);
+  const auto moved = pv::align::align(std::move(audio), p);
+  EXPECT_TRUE(audio.empty());  // released by align once its features exist
+  EXPECT_EQ(kept.map.src, moved.map.src);
+  EXPECT_EQ(kept.map.dst, moved.map.dst);
+  EXPECT_NEAR(moved.report.offset_s, 0.2, 0.004);
+}
+
 }  // namespace
