@@ -21,7 +21,7 @@ struct AlignOptions {
   double floor_db = -80.0;
   double onset_weight = 0.0;  // 0: reference features only (see to_alignment_features_with_onsets)
   synth::SynthOptions synth;
-  bool refine_onsets = false;  // experimental, see refine.hpp (not yet better than the DTW map alone)
+  bool refine_onsets = true;  // onset refinement of the DTW map (refine.hpp)
   RefineOptions refine;
   MultiscaleOptions dtw;
   std::string audio_name = "audio";  // for error messages

@@ -18,14 +18,21 @@ OnsetRise onset_rise(const Features& mag, double fmin_midi, double floor_db) {
   for (float v : mag.data) vmax = std::max(vmax, v);
   if (vmax <= 0.0f || T < 3) return r;
   const float fl = static_cast<float>(floor_db);
-  auto db = [&](std::size_t i, int b) {
-    return std::max(fl, 20.0f * std::log10(std::max(mag.data[i * B + b], 1e-30f) / vmax));
+  // dB of frames i-1, i, i+1 in a ring of three rows (each frame converted once).
+  std::vector<float> ring(3 * static_cast<std::size_t>(B));
+  auto row = [&](std::size_t i) { return ring.data() + (i % 3) * B; };
+  auto convert = [&](std::size_t i) {
+    float* d = row(i);
+    for (int b = 0; b < B; ++b) d[b] = std::max(fl, 20.0f * std::log10(std::max(mag.data[i * B + b], 1e-30f) / vmax));
   };
-  for (std::size_t i = 1; i + 1 < T; ++i)
-    for (int b = 0; b < B; ++b) {
-      const float rise = db(i + 1, b) - db(i - 1, b);
-      r.data[i * B + b] = static_cast<std::uint8_t>(std::clamp(rise * 4.0f, 0.0f, 255.0f));
-    }
+  convert(0);
+  convert(1);
+  for (std::size_t i = 1; i + 1 < T; ++i) {
+    convert(i + 1);
+    const float *next = row(i + 1), *prev = row(i - 1);
+    for (int b = 0; b < B; ++b)
+      r.data[i * B + b] = static_cast<std::uint8_t>(std::clamp((next[b] - prev[b]) * 4.0f, 0.0f, 255.0f));
+  }
   return r;
 }
 

@@ -23,7 +23,7 @@ struct AlignOpts {
   std::string audio, midi, output, tsv, report, plots, soundfont;
   double band = 4.0;
   int coarse = 16, radius = 24;
-  bool refine = false, json = false;
+  bool no_refine = false, json = false;
 };
 
 int run_align(const AlignOpts& o) {
@@ -33,7 +33,7 @@ int run_align(const AlignOpts& o) {
   opt.dtw.band_seconds = o.band;
   opt.dtw.factor = o.coarse;
   opt.dtw.fine_radius = o.radius;
-  opt.refine_onsets = o.refine;
+  opt.refine_onsets = !o.no_refine;
   if (!o.soundfont.empty()) opt.synth.soundfont = o.soundfont;
   if (o.band <= 0 || o.coarse < 1 || o.radius < 1) throw pv::UsageError("--band, --coarse and --radius must be positive");
 
@@ -95,7 +95,7 @@ pv::cli::Verb reg{"align", 40, [](CLI::App& app) -> pv::cli::Run {
   cmd->add_option("--band", o->band, "Coarse Sakoe-Chiba half-width in seconds beyond the length difference")->capture_default_str();
   cmd->add_option("--coarse", o->coarse, "Coarse hop as a multiple of the 64-sample hop")->capture_default_str();
   cmd->add_option("--radius", o->radius, "Fine band half-width around the coarse path (frames)")->capture_default_str();
-  cmd->add_flag("--refine", o->refine, "Experimental onset refinement of the time map");
+  cmd->add_flag("--no-refine", o->no_refine, "Keep the DTW map as is (no onset refinement of the time map)");
   cmd->add_flag("--json", o->json, "Print the report on stdout");
   return [o]() { return run_align(*o); };
 }};

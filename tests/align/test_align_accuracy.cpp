@@ -22,7 +22,7 @@ class RealPerformance : public ::testing::TestWithParam<Case> {};
 // slower than FluidSynth's), and a reverberant room drags them 10-50 ms late; dry-ish rooms look
 // good partly because the two cancel.
 constexpr double kAcceptMedianMs = 3.0, kAcceptP95Ms = 10.0;
-constexpr double kGuardMedianMs = 5.0, kGuardP95Ms = 16.0;
+constexpr double kGuardMedianMs = 4.5, kGuardP95Ms = 13.0;
 
 void check(const Case& c, double median_ms, double p95_ms);
 
