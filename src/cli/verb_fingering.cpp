@@ -27,15 +27,7 @@ struct FingeringOpts {
   bool reference = false, json = false, no_floating = false;
 };
 
-pv::KeyboardCorners corners_from_metadata(const FingeringOpts& o) {
-  auto m = pv::meta::read(o.metadata);
-  for (const auto& [key, rec] : m.records)
-    if (rec.record_time == o.id || key == o.id) {
-      if (!rec.corners) throw pv::InputError(o.metadata, "record " + o.id + " has no keyboard corners (Point_LT..)");
-      return *rec.corners;
-    }
-  throw pv::InputError(o.metadata, "no record with id '" + o.id + "'");
-}
+constexpr const char* kDuetMessage = "duet: second performer, no labels";
 
 int run_fingering(const FingeringOpts& o) {
   if (o.midi.empty() == o.notes.empty()) throw pv::UsageError("give exactly one of --midi or --notes");
@@ -61,7 +53,15 @@ int run_fingering(const FingeringOpts& o) {
   }
   auto track = pv::hands_io::read(o.hands);
 
-  pv::KeyboardCorners px = given ? *given : corners_from_metadata(o);
+  pv::KeyboardCorners px;
+  bool duet = false;
+  if (given) {
+    px = *given;
+  } else {
+    auto rec = pv::fing::find_record(o.metadata, o.id);
+    px = pv::fing::record_corners(rec, o.metadata);
+    duet = pv::fing::is_duet(rec);
+  }
   pv::kb::KeyboardParams kp;
   std::string model = o.model.empty() ? (o.reference ? "reference" : "rectified") : o.model;
   if (model == "reference")
@@ -82,7 +82,15 @@ int run_fingering(const FingeringOpts& o) {
   cfg.floating.frame_aspect = double(w) / h;
   if (o.no_floating) cfg.apply_floating = false;
   pv::fing::Summary s;
-  auto labels = pv::fing::assign(notes, track.frames, o.fps, *kb, cfg, &s);
+  std::vector<pv::fing::NoteLabel> labels;
+  if (duet) {
+    // Two pianists' four hands cannot be attributed by the two-hand model: every note Noinfo.
+    labels.assign(notes.size(), pv::fing::NoteLabel{});
+    s.notes = s.noinfo = int(notes.size());
+    std::fprintf(stderr, "pianovam fingering: %s: all %zu notes Noinfo\n", kDuetMessage, notes.size());
+  } else {
+    labels = pv::fing::assign(notes, track.frames, o.fps, *kb, cfg, &s);
+  }
 
   std::vector<pv::Note> out = notes;
   for (size_t i = 0; i < out.size(); ++i) {
@@ -109,7 +117,9 @@ int run_fingering(const FingeringOpts& o) {
                         {"undecided_share", share(s.undecided)},
                         {"noinfo_share", share(s.noinfo)},
                         {"floating_hand_frames", s.floating_hand_frames},
-                        {"handedness_corrected_frames", s.swapped_frames}};
+                        {"handedness_corrected_frames", s.swapped_frames},
+                        {"duet", duet}};
+    if (duet) j["message"] = kDuetMessage;
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%d notes: %.1f %% auto, %.1f %% undecided, %.1f %% noinfo -> %s\n", s.notes, 100 * share(s.auto_),
@@ -130,7 +140,8 @@ pv::cli::Verb reg{"fingering", 60, [](CLI::App& app) -> pv::cli::Run {
   cmd->add_option("--corners", o->corners, "Keyboard corners in pixels \"x,y;x,y;x,y;x,y\" (LT;RT;RB;LB)");
   cmd->add_option("--frame-size", o->frame_size, "Video frame size WxH (default 1920x1080)");
   cmd->add_option("--metadata", o->metadata, "metadata.json with Point_LT/RT/RB/LB (instead of --corners)");
-  cmd->add_option("--id", o->id, "Record id (record_time) or key in --metadata");
+  cmd->add_option("--id", o->id,
+                  "Record id (record_time) or key in --metadata; a duet record (P2_name set) gets no labels");
   cmd->add_option("--fps", o->fps, "Video frame rate (default 60)");
   cmd->add_flag("--reference", o->reference, "The reference (ASDF) rules and constants only");
   cmd->add_option("--keyboard-model", o->model, "reference | rectified (default: reference with --reference)");

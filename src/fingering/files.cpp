@@ -6,6 +6,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "fingering/pig.hpp"
+#include "io/json/metadata.hpp"
 #include "io/tsv/tsv.hpp"
 
 namespace pv::fing {
@@ -55,6 +56,23 @@ std::pair<int, int> parse_frame_size(const std::string& s) {
   if (!(is >> w >> x >> h) || (x != 'x' && x != 'X') || w <= 0 || h <= 0 || (is >> rest))
     throw UsageError("--frame-size: want WIDTHxHEIGHT, e.g. 1920x1080, got '" + s + "'");
   return {w, h};
+}
+
+SessionMetadata find_record(const std::filesystem::path& metadata, const std::string& id) {
+  auto m = meta::read(metadata);
+  for (const auto& [key, rec] : m.records)
+    if (rec.record_time == id || key == id) return rec;
+  throw InputError(metadata.string(), "no record with id '" + id + "'");
+}
+
+KeyboardCorners record_corners(const SessionMetadata& rec, const std::filesystem::path& metadata) {
+  if (!rec.corners)
+    throw InputError(metadata.string(), "record " + rec.record_time + " has no keyboard corners (Point_LT..)");
+  return *rec.corners;
+}
+
+bool is_duet(const SessionMetadata& rec) {
+  return rec.p2_name && rec.p2_name->find_first_not_of(" \t") != std::string::npos;
 }
 
 std::string format_queue(const std::vector<Note>& notes, const std::vector<NoteLabel>& labels) {

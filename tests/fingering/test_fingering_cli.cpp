@@ -1,6 +1,8 @@
 // End-to-end: simulate-hands -> fingering -> eval-fingering on a generated piece (no real data needed).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
@@ -159,4 +161,57 @@ TEST(FingeringCli, CornersFromMetadata) {
   EXPECT_GE(nlohmann::json::parse(r.out)["auto_share"].get<double>(), 0.9);
   EXPECT_EQ(pvtest::run_cli(base + " --id 1999-01-01_00-00-00 -o " + (dir / "G.tsv").string()).rc, 1);
   EXPECT_EQ(pvtest::run_cli(base + " -o " + (dir / "G.tsv").string()).rc, 2);  // --metadata without --id
+}
+
+TEST(FingeringCli, DuetGetsNoLabels) {
+  auto dir = pvtest::temp_dir();
+  auto gt = study();
+  fing::write_pig(dir / "gt.txt", gt);
+  ASSERT_EQ(pvtest::run_cli("simulate-hands " + (dir / "gt.txt").string() + " -o " + (dir / "h.json").string()).rc, 0);
+  meta::Metadata m;
+  SessionMetadata solo, duet;
+  solo.record_time = "2024-02-14_19-10-09";
+  solo.corners = KeyboardCorners{{118, 562}, {1802, 548}, {1812, 768}, {106, 784}};
+  solo.p2_name = "";  // present but empty: still a solo
+  duet = solo;
+  duet.record_time = "2024-02-15_10-00-00";
+  duet.p1_name = "A";
+  duet.p2_name = "B";
+  m.records.push_back({"0", solo});
+  m.records.push_back({"1", duet});
+  meta::write(dir / "metadata.json", m);
+  auto base = "fingering --notes " + (dir / "gt.txt").string() + " --hands " + (dir / "h.json").string() +
+              " --metadata " + (dir / "metadata.json").string();
+
+  auto r = pvtest::run_cli(base + " --id 2024-02-15_10-00-00 --json -o " + (dir / "D.tsv").string() + " --undecided " +
+                           (dir / "queue.tsv").string());
+  ASSERT_EQ(r.rc, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["duet"].get<bool>());
+  EXPECT_EQ(j["message"], "duet: second performer, no labels");
+  EXPECT_EQ(j["noinfo"].get<size_t>(), gt.size());
+  EXPECT_EQ(j["auto"].get<int>(), 0);
+  EXPECT_DOUBLE_EQ(j["noinfo_share"].get<double>(), 1.0);
+  auto rows = tsv::read_fingering(dir / "D.tsv");
+  ASSERT_EQ(rows.size(), gt.size());
+  for (const auto& n : rows) {
+    EXPECT_EQ(n.hand, Hand::Noinfo);
+    EXPECT_EQ(n.finger, 0);
+  }
+  // Every note is queued with status noinfo.
+  auto queue = read_file(dir / "queue.tsv");
+  EXPECT_EQ(size_t(std::count(queue.begin(), queue.end(), '\n')), gt.size() + 1);
+  EXPECT_EQ(queue.find("\tauto\t"), std::string::npos);
+  EXPECT_EQ(queue.find("\tundecided\t"), std::string::npos);
+  // Said on stderr as well.
+  auto text = pvtest::run_cli(base + " --id 1 -o " + (dir / "E.tsv").string(), true);
+  ASSERT_EQ(text.rc, 0) << text.out;
+  EXPECT_NE(text.out.find("duet: second performer, no labels"), std::string::npos);
+
+  // The solo record of the same file is labelled.
+  auto s = pvtest::run_cli(base + " --id 0 --json -o " + (dir / "S.tsv").string());
+  ASSERT_EQ(s.rc, 0) << s.out;
+  auto sj = nlohmann::json::parse(s.out);
+  EXPECT_FALSE(sj["duet"].get<bool>());
+  EXPECT_GE(sj["auto_share"].get<double>(), 0.9);
 }
