@@ -1,4 +1,5 @@
 #pragma once
+#include <unistd.h>
 // Generates a small PianoVAM-layout dataset for the validate tests: real media made with the ffmpeg
 // CLI (H.264 video with a sine AAC track, mono WAV), MIDI/TSV/Handskeleton written by the project's
 // writers, and a metadata.json. Faults are planted by the tests afterwards.
@@ -97,11 +98,12 @@ inline void write_meta(const fs::path& root, const nlohmann::ordered_json& meta)
   pv::write_file_atomic(root / "metadata.json", meta.dump(4));
 }
 
-// Templates shared by the tests of one executable (made on first use).
+// Templates shared by the tests of one process (made on first use). ctest runs each test in its own
+// process, possibly in parallel, so the folder is per process.
 inline fs::path templates(const std::string& name) {
   static fs::path dir;
   if (dir.empty()) {
-    dir = fs::path(PV_TEST_TMP) / name;
+    dir = fs::path(PV_TEST_TMP) / (name + "-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     make_templates(dir);
   }
