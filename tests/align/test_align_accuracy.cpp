@@ -1,5 +1,7 @@
 // Accuracy on real performances (../shared/data/performance-midi, cut to 60 s) rendered by the
 // simulator with a different piano, a measured room, noise, and a planted offset/drift/jitter.
+#include <ostream>
+#include <string>
 #include <gtest/gtest.h>
 
 #include "align_test_util.hpp"
@@ -13,6 +15,7 @@ struct Case {
   const char* ir;
   double offset, drift_ppm, jitter_ms;
 };
+void PrintTo(const Case& c, std::ostream* os) { *os << c.midi << " in " << c.ir; }
 
 class RealPerformance : public ::testing::TestWithParam<Case> {};
 
@@ -56,6 +59,11 @@ INSTANTIATE_TEST_SUITE_P(
     Asap, RealPerformance,
     ::testing::Values(Case{"chopin_etude-op10no3_SunMeiting08.mid", "openair_ir_arthur_s1r4_ch1.wav", 1.7, 420, 3},
                       Case{"bach_wtc1-prelude-bwv846_Shi05M.mid", "spatialaudio_rir_clap_cc0.wav", -1.2, -380, 4},
-                      Case{"beethoven_sonata21-waldstein-2_KimSY03.mid", "openair_ir_council_s1r1_ch1.wav", 0.4, 250, 2}));
+                      Case{"beethoven_sonata21-waldstein-2_KimSY03.mid", "openair_ir_council_s1r1_ch1.wav", 0.4, 250, 2}),
+    // Test names from the piece: "chopin", "bach", "beethoven".
+    [](const ::testing::TestParamInfo<Case>& info) {
+      std::string name = info.param.midi;
+      return name.substr(0, name.find('_'));
+    });
 
 }  // namespace
