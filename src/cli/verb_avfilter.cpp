@@ -2,13 +2,12 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli/verb.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "io/json/handskeleton.hpp"
-#include "io/json/metadata.hpp"
+#include "fingering/files.hpp"
 #include "io/midi/midi.hpp"
 #include "transcribe/avfilter.hpp"
 
@@ -24,36 +23,10 @@ int run_avfilter(const AvOpts& o) {
   if (o.corners.empty() == o.metadata.empty())
     throw pv::UsageError("give the keyboard corners with --corners, or --metadata and --id");
   if (!o.metadata.empty() && o.id.empty()) throw pv::UsageError("--metadata needs --id (record_time or key)");
-  int w = 0, h = 0;
-  char x = 0;
-  std::istringstream fs(o.frame_size);
-  if (!(fs >> w >> x >> h) || x != 'x' || w <= 0 || h <= 0) throw pv::UsageError("--frame-size must be WxH, e.g. 1920x1080");
-
-  pv::KeyboardCorners px;
-  if (!o.corners.empty()) {
-    // "x,y;x,y;x,y;x,y" in LT, RT, RB, LB order (pixels).
-    std::vector<pv::Point2> pts;
-    std::stringstream ss(o.corners);
-    std::string item;
-    try {
-      while (std::getline(ss, item, ';')) pts.push_back(pv::meta::parse_point(item));
-    } catch (const pv::Error& e) {
-      throw pv::UsageError(std::string("--corners: ") + e.what());
-    }
-    if (pts.size() != 4) throw pv::UsageError("--corners needs 4 points \"x,y;x,y;x,y;x,y\" (LT;RT;RB;LB)");
-    px = {pts[0], pts[1], pts[2], pts[3]};
-  } else {
-    pv::meta::Metadata m = pv::meta::read(o.metadata);
-    bool found = false;
-    for (const auto& [key, rec] : m.records)
-      if (key == o.id || rec.record_time == o.id) {
-        if (!rec.corners) throw pv::InputError(o.metadata, "record " + o.id + " has no keyboard corners (Point_*)");
-        px = *rec.corners;
-        found = true;
-        break;
-      }
-    if (!found) throw pv::InputError(o.metadata, "no record with id '" + o.id + "'");
-  }
+  const auto [w, h] = pv::fing::parse_frame_size(o.frame_size);
+  const pv::KeyboardCorners px = !o.corners.empty()
+                                     ? pv::fing::parse_corners(o.corners)
+                                     : pv::fing::record_corners(pv::fing::find_record(o.metadata, o.id), o.metadata);
   pv::KeyboardCorners norm{{px.lt.x / w, px.lt.y / h}, {px.rt.x / w, px.rt.y / h}, {px.rb.x / w, px.rb.y / h},
                            {px.lb.x / w, px.lb.y / h}};
 
