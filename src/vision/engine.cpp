@@ -54,7 +54,8 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) c
           if (!c->error) c->error = std::current_exception();
         }
       },
-      &ctx, n, 0);
+      // Workers sleep as soon as the job is done instead of spinning: the cores are shared with the decoder.
+      &ctx, n, PTHREADPOOL_FLAG_YIELD_WORKERS);
   if (ctx.error) std::rethrow_exception(ctx.error);
 }
 
@@ -79,7 +80,10 @@ size_t count(const std::vector<int>& shape) {
 
 std::string shape_str(const std::vector<int>& s) {
   std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) r += ',';
+    r += std::to_string(s[i]);
+  }
   return r + "]";
 }
 

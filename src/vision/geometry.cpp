@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <numbers>
 
 namespace pv::vision {
@@ -11,7 +13,42 @@ float normalize_radians(float angle) {
   return angle - 2 * pi * std::floor((angle + pi) / (2 * pi));
 }
 
-void crop_to_tensor(const ImageView& img, const NormRect& roi, int out_w, int out_h, bool zero_border, float* out) {
+YuvToRgb::YuvToRgb(const YuvPlanes& p) {
+  // swscale (sws_setColorspaceDetails, neutral brightness/contrast/saturation): luma stretched from 16-235 for
+  // limited range, chroma gains scaled by 224/255 for full range, then 16.16 -> 3.13 fixed point, rounded.
+  std::int64_t crv = p.coefficients[0], cbu = p.coefficients[1], cgu = -p.coefficients[2], cgv = -p.coefficients[3];
+  std::int64_t cy = 1 << 16, oy = 0;
+  if (!p.full_range) {
+    cy = (cy * 255) / 219;
+    oy = 16 << 16;
+  } else {
+    crv = (crv * 224) / 255;
+    cbu = (cbu * 224) / 255;
+    cgu = (cgu * 224) / 255;
+    cgv = (cgv * 224) / 255;
+  }
+  auto round16 = [](std::int64_t f) { return static_cast<int>(std::clamp<std::int64_t>((f + (1 << 15)) >> 16, -0x7fff, 0x7fff)); };
+  y_coeff_ = round16(cy * (1 << 13));
+  y_offset_ = round16(oy * (1 << 3));
+  vr_ = round16(crv * (1 << 13));
+  ub_ = round16(cbu * (1 << 13));
+  ug_ = round16(cgu * (1 << 13));
+  vg_ = round16(cgv * (1 << 13));
+}
+
+namespace {
+
+// floor() for the finite, clamped values below (std::floor is a libm call without SSE4.1).
+inline int floor_int(float v) {
+  const int i = static_cast<int>(v);
+  return i - (v < static_cast<float>(i) ? 1 : 0);
+}
+
+// Walks the output pixels of the crop; for each, sample(out_pixel, x0, x1, y0, y1, ax, ay) with the clamped
+// neighbour columns/rows and the bilinear weights (pixel-centre convention).
+template <class Sample>
+void crop_walk(const ImageView& img, const NormRect& roi, int out_w, int out_h, bool zero_border, float* out,
+               const Sample& sample) {
   const float W = static_cast<float>(img.width), H = static_cast<float>(img.height);
   const float cx = roi.x_center * W, cy = roi.y_center * H;
   const float rw = roi.width * W, rh = roi.height * H;
@@ -19,7 +56,6 @@ void crop_to_tensor(const ImageView& img, const NormRect& roi, int out_w, int ou
   // Source pixel position (continuous, pixel centres at +0.5) of output pixel centre (i, j):
   // centre + R * (u * rw, v * rh), u = (j + 0.5) / out_w - 0.5, v = (i + 0.5) / out_h - 0.5.
   const int wmax = img.width - 1, hmax = img.height - 1;
-  constexpr float k = 1.0f / 255.0f;
   for (int i = 0; i < out_h; ++i) {
     const float v = (static_cast<float>(i) + 0.5f) / static_cast<float>(out_h) - 0.5f;
     for (int j = 0; j < out_w; ++j) {
@@ -31,20 +67,58 @@ void crop_to_tensor(const ImageView& img, const NormRect& roi, int out_w, int ou
         o[0] = o[1] = o[2] = 0.f;
         continue;
       }
-      const float px = sx - 0.5f, py = sy - 0.5f;
-      const float fx0 = std::floor(px), fy0 = std::floor(py);
-      const float ax = px - fx0, ay = py - fy0;
-      const int x0 = std::clamp(static_cast<int>(fx0), 0, wmax), x1 = std::clamp(static_cast<int>(fx0) + 1, 0, wmax);
-      const int y0 = std::clamp(static_cast<int>(fy0), 0, hmax), y1 = std::clamp(static_cast<int>(fy0) + 1, 0, hmax);
-      const std::uint8_t* r0 = img.rgb + static_cast<size_t>(y0) * static_cast<size_t>(img.width) * 3;
-      const std::uint8_t* r1 = img.rgb + static_cast<size_t>(y1) * static_cast<size_t>(img.width) * 3;
-      for (int ch = 0; ch < 3; ++ch) {
-        const float top = r0[x0 * 3 + ch] + ax * (r0[x1 * 3 + ch] - r0[x0 * 3 + ch]);
-        const float bot = r1[x0 * 3 + ch] + ax * (r1[x1 * 3 + ch] - r1[x0 * 3 + ch]);
-        o[ch] = (top + ay * (bot - top)) * k;
-      }
+      // Beyond the edges both neighbours clamp to the edge pixel, so clamping the position changes nothing
+      // (and keeps the integer conversion defined; NaN goes to the left/top edge).
+      const float px = sx - 0.5f > -2.f ? (sx - 0.5f < W + 1.f ? sx - 0.5f : W + 1.f) : -2.f;
+      const float py = sy - 0.5f > -2.f ? (sy - 0.5f < H + 1.f ? sy - 0.5f : H + 1.f) : -2.f;
+      const int ix = floor_int(px), iy = floor_int(py);
+      const float ax = px - static_cast<float>(ix), ay = py - static_cast<float>(iy);
+      const int x0 = std::clamp(ix, 0, wmax), x1 = std::clamp(ix + 1, 0, wmax);
+      const int y0 = std::clamp(iy, 0, hmax), y1 = std::clamp(iy + 1, 0, hmax);
+      sample(o, x0, x1, y0, y1, ax, ay);
     }
   }
+}
+
+}  // namespace
+
+void crop_to_tensor(const ImageView& img, const NormRect& roi, int out_w, int out_h, bool zero_border, float* out) {
+  constexpr float k = 1.0f / 255.0f;
+  if (img.rgb) {
+    const std::uint8_t* rgb = img.rgb;
+    const size_t row = static_cast<size_t>(img.width) * 3;
+    crop_walk(img, roi, out_w, out_h, zero_border, out,
+              [rgb, row](float* o, int x0, int x1, int y0, int y1, float ax, float ay) {
+                const std::uint8_t* r0 = rgb + static_cast<size_t>(y0) * row;
+                const std::uint8_t* r1 = rgb + static_cast<size_t>(y1) * row;
+                for (int ch = 0; ch < 3; ++ch) {
+                  const float top = r0[x0 * 3 + ch] + ax * (r0[x1 * 3 + ch] - r0[x0 * 3 + ch]);
+                  const float bot = r1[x0 * 3 + ch] + ax * (r1[x1 * 3 + ch] - r1[x0 * 3 + ch]);
+                  o[ch] = (top + ay * (bot - top)) * k;
+                }
+              });
+    return;
+  }
+  // YUV: each of the four neighbours converted to RGB (as the decoder's RGB frame would hold it), then the same
+  // interpolation.
+  const YuvPlanes& p = img.yuv;
+  const YuvToRgb to_rgb(p);
+  crop_walk(img, roi, out_w, out_h, zero_border, out,
+            [&p, &to_rgb](float* o, int x0, int x1, int y0, int y1, float ax, float ay) {
+              float c[4][3];
+              const int xs[2] = {x0, x1}, ys[2] = {y0, y1};
+              for (int n = 0; n < 4; ++n) {
+                const int x = xs[n & 1], y = ys[n >> 1];
+                const std::uint8_t yv = p.plane[0][static_cast<std::ptrdiff_t>(y) * p.stride[0] + x];
+                const std::ptrdiff_t cy = y >> 1, cx = x >> 1;
+                to_rgb(yv, p.plane[1][cy * p.stride[1] + cx], p.plane[2][cy * p.stride[2] + cx], c[n]);
+              }
+              for (int ch = 0; ch < 3; ++ch) {
+                const float top = c[0][ch] + ax * (c[1][ch] - c[0][ch]);
+                const float bot = c[2][ch] + ax * (c[3][ch] - c[2][ch]);
+                o[ch] = (top + ay * (bot - top)) * k;
+              }
+            });
 }
 
 Letterbox letterbox(const ImageView& img, int out_w, int out_h) {

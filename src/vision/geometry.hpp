@@ -5,9 +5,41 @@
 
 namespace pv::vision {
 
+// 8-bit planar Y'CbCr 4:2:0 as a video decoder writes it (chroma at half width and height, one chroma sample
+// per 2x2 pixels), with swscale's table entry for its matrix (crv, cbu, cgu, cgv; 16.16 fixed point).
+struct YuvPlanes {
+  const std::uint8_t* plane[3] = {nullptr, nullptr, nullptr};  // Y, Cb, Cr
+  int stride[3] = {0, 0, 0};
+  int coefficients[4] = {104597, 132201, 25675, 53279};  // BT.601
+  bool full_range = false;
+};
+
+// An image as interleaved RGB, or (rgb null) as YUV planes converted per sampled pixel.
 struct ImageView {
   const std::uint8_t* rgb = nullptr;  // width*height*3, row-major, top row first
   int width = 0, height = 0;
+  YuvPlanes yuv{};
+  bool empty() const { return width <= 0 || height <= 0 || (!rgb && !yuv.plane[0]); }
+};
+
+// YUV -> RGB of one pixel exactly as FFmpeg's x86 swscale converter computes it for an unscaled 4:2:0 -> RGB24
+// frame (16-bit fixed point, truncating multiplies, saturation), so that sampling the planes gives the very
+// values of the decoder's RGB frame.
+class YuvToRgb {
+ public:
+  explicit YuvToRgb(const YuvPlanes& p);
+  void operator()(std::uint8_t y, std::uint8_t u, std::uint8_t v, float rgb[3]) const {
+    const int l = mulhi(y * 8 - y_offset_, y_coeff_);
+    const int cb = (u - 128) * 8, cr = (v - 128) * 8;
+    rgb[0] = clamp255(l + mulhi(cr, vr_));
+    rgb[1] = clamp255(l + mulhi(cb, ug_) + mulhi(cr, vg_));
+    rgb[2] = clamp255(l + mulhi(cb, ub_));
+  }
+
+ private:
+  static int mulhi(int a, int b) { return (a * b) >> 16; }  // arithmetic shift (C++20)
+  static float clamp255(int x) { return static_cast<float>(x < 0 ? 0 : (x > 255 ? 255 : x)); }
+  int y_coeff_, y_offset_, vr_, ub_, ug_, vg_;
 };
 
 // A rectangle in image coordinates normalised by the image size (MediaPipe NormalizedRect):

@@ -80,7 +80,7 @@ void HandTracker::smooth(Track& tr, HandLandmarks& lm, double time) const {
 }
 
 std::vector<TrackedHand> HandTracker::process(const ImageView& img, double time) {
-  if (!img.rgb || img.width <= 0 || img.height <= 0) throw Error("empty image");
+  if (img.empty()) throw Error("empty image");
   ++timing_.frames;
   if (time < 0) time = static_cast<double>(frame_no_) / 30.0;
   ++frame_no_;

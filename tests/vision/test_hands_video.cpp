@@ -7,6 +7,7 @@
 
 #include "io/video/video.hpp"
 #include "test_util.hpp"
+#include "vision/frame_view.hpp"
 #include "vision/tracker.hpp"
 
 namespace pvv = pv::vision;
@@ -20,12 +21,9 @@ double landmark_error(const nlohmann::json& ref, const pv::HandLandmarks& ours, 
     s += std::hypot((ref[i][0].get<double>() - ours[i].x) * w, (ref[i][1].get<double>() - ours[i].y) * h);
   return s / 21.0 / std::max(w, h);
 }
-}  // namespace
 
-TEST(HandsVideo, TracksTheHandThroughTheClip) {
-  PV_REQUIRE_SHARED("mediapipe-reference/video_full.json");
-  PV_REQUIRE_SHARED("hand-video");
-  if (!std::filesystem::exists(models() / "hand_landmark_full.tflite")) GTEST_SKIP() << "models not installed";
+// The tracker on the decoder's RGB frames (planar = false) or sampling its YUV planes directly (as the CLI does).
+void check_tracking(bool planar) {
   std::ifstream in(pvtest::shared_data() / "mediapipe-reference/video_full.json");
   const auto ref = nlohmann::json::parse(in);
   pvv::HandsOptions opt;
@@ -35,12 +33,17 @@ TEST(HandsVideo, TracksTheHandThroughTheClip) {
   opt.duplicate_iou = 0.f;
   pvv::HandTracker tracker(opt);
   pv::video::Decoder dec(pvtest::shared_data() / ref["video"]["file"].get<std::string>());
-  pv::video::Frame frame;
+  pv::video::Frame rgb_frame;
+  pv::video::PlanarFrame planar_frame;
   int frames = 0, ref_hands = 0, matched = 0, close = 0, same_count = 0, right_only = 0, main_track = 0;
   double first_err = 1, err_sum = 0;
   for (const auto& rf : ref["frames"]) {
-    ASSERT_TRUE(dec.next(frame)) << "video ended early";
-    auto hands = tracker.process({frame.rgb.data(), frame.width, frame.height});
+    ASSERT_TRUE(planar ? dec.next(planar_frame) : dec.next(rgb_frame)) << "video ended early";
+    if (planar) {
+      ASSERT_TRUE(planar_frame.planar());
+    }
+    const pvv::ImageView frame = planar ? pvv::view_of(planar_frame) : pvv::view_of(rgb_frame);
+    auto hands = tracker.process(frame);
     ++frames;
     same_count += hands.size() == rf["hands"].size();
     // Pianist labels after duplicate removal: the clip shows one right hand.
@@ -72,10 +75,10 @@ TEST(HandsVideo, TracksTheHandThroughTheClip) {
     }
   }
   const auto tm = tracker.timing();
-  std::printf("video: %d frames, same hand count %d, ref hands %d matched %d, within 2%% of frame %d, "
+  std::printf("video (%s): %d frames, same hand count %d, ref hands %d matched %d, within 2%% of frame %d, "
               "mean error %.3g, frame 0 error %.2e, right-hand-only frames %d, followed by track 1 in %d, "
               "palm runs %ld\n",
-              frames, same_count, ref_hands, matched, close, err_sum / std::max(matched, 1), first_err, right_only,
+              planar ? "YUV planes" : "RGB frames", frames, same_count, ref_hands, matched, close, err_sum / std::max(matched, 1), first_err, right_only,
               main_track, tm.palm_runs);
   EXPECT_EQ(frames, 120);
   EXPECT_LE(first_err, 0.005);          // the first frame is a plain detection: tight
@@ -85,6 +88,65 @@ TEST(HandsVideo, TracksTheHandThroughTheClip) {
   EXPECT_EQ(main_track, 120);           // one track follows the hand through the clip
   EXPECT_EQ(right_only, 120);           // the pianist's right hand (raw "Left", non-mirrored), never flipped
   EXPECT_LT(tm.palm_runs, 120);         // no palm detection while max_hands hands are tracked
+}
+}  // namespace
+
+TEST(HandsVideo, TracksTheHandThroughTheClip) {
+  PV_REQUIRE_SHARED("mediapipe-reference/video_full.json");
+  PV_REQUIRE_SHARED("hand-video");
+  if (!std::filesystem::exists(models() / "hand_landmark_full.tflite")) GTEST_SKIP() << "models not installed";
+  check_tracking(false);
+}
+
+TEST(HandsVideo, TracksTheHandOnYuvPlanes) {
+  PV_REQUIRE_SHARED("mediapipe-reference/video_full.json");
+  PV_REQUIRE_SHARED("hand-video");
+  if (!std::filesystem::exists(models() / "hand_landmark_full.tflite")) GTEST_SKIP() << "models not installed";
+  check_tracking(true);
+}
+
+// Sampling the YUV planes gives exactly the crop of the decoder's RGB frame: limited-range BT.709 H.264 (the
+// real clip) and full-range JPEG (a real photo, odd sizes).
+void expect_same_crops(const std::filesystem::path& file, int skip) {
+  pv::video::Decoder a(file), b(file);
+  pv::video::Frame rgb;
+  pv::video::PlanarFrame yuv;
+  for (int n = 0; n <= skip; ++n) {
+    ASSERT_TRUE(a.next(rgb));
+    ASSERT_TRUE(b.next(yuv));
+  }
+  ASSERT_TRUE(yuv.planar()) << file;
+  EXPECT_EQ(yuv.index, rgb.index);
+  EXPECT_DOUBLE_EQ(yuv.time, rgb.time);
+  const pvv::NormRect rois[] = {{0.5f, 0.5f, 0.4f, 0.6f, 0.3f},    // rotated, inside
+                                {0.05f, 0.9f, 0.5f, 0.5f, -2.0f},  // over the corner (edge clamp)
+                                {0.5f, 0.5f, 1.2f, 1.2f, 0.f}};    // larger than the frame
+  for (const auto& roi : rois)
+    for (bool zero : {false, true}) {
+      std::vector<float> ta(224 * 224 * 3), tb(ta.size());
+      pvv::crop_to_tensor(pvv::view_of(rgb), roi, 224, 224, zero, ta.data());
+      pvv::crop_to_tensor(pvv::view_of(yuv), roi, 224, 224, zero, tb.data());
+      size_t differ = 0;
+      for (size_t i = 0; i < ta.size(); ++i) differ += ta[i] != tb[i];
+      EXPECT_EQ(differ, 0u) << file << " roi " << roi.x_center << "," << roi.y_center << " zero border " << zero;
+    }
+}
+
+TEST(HandsVideo, YuvCropEqualsRgbCrop) {
+  PV_REQUIRE_SHARED("hand-video");
+  PV_REQUIRE_SHARED("hand-images");
+  expect_same_crops(pvtest::shared_data() / "hand-video/9.senfoni_righthand_sena.mp4", 2);
+  int photos = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(pvtest::shared_data() / "hand-images")) {
+    if (e.path().extension() != ".jpg" || photos >= 3) continue;
+    pv::video::PlanarFrame probe;
+    pv::video::Decoder d(e.path());
+    if (!d.next(probe) || !probe.planar()) continue;  // 4:4:4 / grey JPEGs come as RGB
+    EXPECT_TRUE(probe.full_range);
+    expect_same_crops(e.path(), 0);
+    ++photos;
+  }
+  EXPECT_GT(photos, 0) << "no 4:2:0 JPEG in hand-images";
 }
 
 // Optional smoothing: less frame-to-frame jitter than the raw output, still on the hand.

@@ -149,7 +149,10 @@ struct Decoder::Impl {
   bool flushing = false, done = false;
   double last_time = 0.0;
 
+  void check_size() const;
+  void stamp(std::int64_t& index, double& time);  // index and presentation time of `frame`
   void convert(Frame& out);
+  bool receive();  // the next decoded frame into `frame`; false at end of stream
 };
 
 Decoder::Decoder(const fs::path& file, int threads) : impl_(std::make_unique<Impl>()) {
@@ -170,11 +173,24 @@ Decoder::~Decoder() = default;
 
 const VideoInfo& Decoder::info() const { return impl_->info; }
 
-void Decoder::Impl::convert(Frame& out) {
+void Decoder::Impl::check_size() const {
   const AVFrame* f = frame.get();
   if (f->width <= 0 || f->height <= 0 || f->width > kMaxSide || f->height > kMaxSide ||
       av_image_check_size(f->width, f->height, 0, nullptr) < 0)
     throw InputError(file, "decoded frame has an invalid size");
+}
+
+void Decoder::Impl::stamp(std::int64_t& index, double& time) {
+  const double fallback = decoded == 0 ? info.start_time
+                                       : last_time + (info.fps.num > 0 ? info.fps.den / double(info.fps.num) : 0.0);
+  time = ffmpeg::ts_seconds(frame->best_effort_timestamp, tb, fallback);
+  index = decoded++;
+  last_time = time;
+}
+
+void Decoder::Impl::convert(Frame& out) {
+  const AVFrame* f = frame.get();
+  check_size();
   bool full = f->color_range == AVCOL_RANGE_JPEG;
   const AVPixelFormat src = unjpeg(static_cast<AVPixelFormat>(f->format), full);
   if (!sws || f->width != sws_w || f->height != sws_h || src != sws_fmt || f->colorspace != sws_cs ||
@@ -205,24 +221,65 @@ void Decoder::Impl::convert(Frame& out) {
   const int rows = sws_scale(sws.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
   out.rgb.resize(bytes);  // keeps the capacity, so the next frame does not reallocate
   if (rows != f->height) throw InputError(file, "pixel conversion failed");
-
-  const double fallback = decoded == 0 ? info.start_time
-                                       : last_time + (info.fps.num > 0 ? info.fps.den / double(info.fps.num) : 0.0);
-  out.time = ffmpeg::ts_seconds(f->best_effort_timestamp, tb, fallback);
-  out.index = decoded++;
-  last_time = out.time;
+  stamp(out.index, out.time);
 }
 
 bool Decoder::next(Frame& out) {
   Impl& d = *impl_;
+  if (!d.receive()) return false;
+  d.convert(out);
+  av_frame_unref(d.frame.get());
+  return true;
+}
+
+bool Decoder::next(PlanarFrame& out) {
+  Impl& d = *impl_;
+  if (!d.receive()) return false;
+  const AVFrame* f = d.frame.get();
+  d.check_size();
+  bool full = f->color_range == AVCOL_RANGE_JPEG;
+  const AVPixelFormat fmt = unjpeg(static_cast<AVPixelFormat>(f->format), full);
+  const bool planar = fmt == AV_PIX_FMT_YUV420P && f->linesize[0] > 0 && f->linesize[1] > 0 && f->linesize[2] > 0;
+  out.rgb.clear();
+  out.buffers.reset();
+  for (int p = 0; p < 3; ++p) out.plane[p] = nullptr, out.stride[p] = 0;
+  if (!planar) {
+    Frame rgb;
+    d.convert(rgb);
+    av_frame_unref(d.frame.get());
+    out.index = rgb.index;
+    out.time = rgb.time;
+    out.width = rgb.width;
+    out.height = rgb.height;
+    out.rgb = std::move(rgb.rgb);
+    return true;
+  }
+  d.stamp(out.index, out.time);
+  AVFrame* held = av_frame_alloc();
+  if (!held) throw Error("out of memory");
+  av_frame_move_ref(held, d.frame.get());
+  out.buffers = std::shared_ptr<void>(held, [](void* p) {
+    auto* fr = static_cast<AVFrame*>(p);
+    av_frame_free(&fr);
+  });
+  out.width = held->width;
+  out.height = held->height;
+  for (int p = 0; p < 3; ++p) {
+    out.plane[p] = held->data[p];
+    out.stride[p] = held->linesize[p];
+  }
+  const int* table = sws_getCoefficients(held->colorspace);  // as convert() does
+  std::copy(table, table + 4, out.coefficients);
+  out.full_range = full;
+  return true;
+}
+
+bool Decoder::Impl::receive() {
+  Impl& d = *this;
   if (d.done) return false;
   for (;;) {
     int rc = avcodec_receive_frame(d.dec.get(), d.frame.get());
-    if (rc == 0) {
-      d.convert(out);
-      av_frame_unref(d.frame.get());
-      return true;
-    }
+    if (rc == 0) return true;
     if (rc == AVERROR_EOF) {
       d.done = true;
       return false;

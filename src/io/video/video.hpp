@@ -35,6 +35,26 @@ struct Frame {
 
 VideoInfo probe(const std::filesystem::path& file);  // throws pv::InputError
 
+// A decoded frame without colour conversion: 8-bit planar 4:2:0 Y, U, V as the decoder wrote them, with the
+// matrix and range that Decoder::next(Frame&) converts them with (swscale's coefficients, so that a consumer can
+// reproduce that RGB exactly). Frames in any other pixel format come converted to RGB24 in `rgb` (planes null).
+// Holds a reference to the decoder's buffers: it stays valid after later next() calls and may be handed to
+// another thread (no pixel copy).
+struct PlanarFrame {
+  std::int64_t index = 0;
+  double time = 0.0;
+  int width = 0, height = 0;
+  const std::uint8_t* plane[3] = {nullptr, nullptr, nullptr};  // Y, U (Cb), V (Cr); chroma at half size
+  int stride[3] = {0, 0, 0};                                    // bytes per row
+  // swscale's YUV->RGB table entry for the frame's colour space (sws_getCoefficients: crv, cbu, cgu, cgv in
+  // 16.16 fixed point, for limited-range input).
+  int coefficients[4] = {104597, 132201, 25675, 53279};
+  bool full_range = false;
+  std::vector<std::uint8_t> rgb;   // width*height*3 when the format is not planar YUV
+  std::shared_ptr<void> buffers;   // the decoder's frame, kept alive
+  bool planar() const { return plane[0] != nullptr; }
+};
+
 // Sequential decoder. Images (JPEG/PNG) are read as a one-frame video. Colour: the stream's matrix
 // and range (BT.601 when unspecified, as FFmpeg's tools do) to full-range RGB24. Work is bounded by
 // the file size (corrupt indexes cannot make it loop). FFmpeg's own log is lowered to fatal errors
@@ -49,6 +69,8 @@ class Decoder {
   const VideoInfo& info() const;
   // Decodes the next frame into `out`; false at end of stream. Throws pv::InputError on corrupt data.
   bool next(Frame& out);
+  // The next frame without the RGB conversion when it is 8-bit 4:2:0 (else as RGB); false at end of stream.
+  bool next(PlanarFrame& out);
 
  private:
   struct Impl;
