@@ -35,6 +35,8 @@ struct Options {
   double direct_peak_ratio = 0.7;  // earliest stacked peak at least this fraction of the strongest wins
   double band_low_hz = 40.0;       // GCC-PHAT band
   double band_high_hz = 7600.0;
+  double redrift_ppm = 20.0;       // a drift above this is undone on the target and the offset measured again
+  double phat_beta = 1.0;          // cross-spectrum weighting |G|^-beta (1: PHAT, 0: plain correlation)
 };
 
 // One fine window: the offset measured around ref_time.
