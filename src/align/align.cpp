@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "align/room.hpp"
 #include "core/error.hpp"
 
 namespace pv::align {
@@ -42,6 +43,8 @@ nlohmann::json AlignReport::to_json() const {
           {"cells", {{"coarse", coarse_cells}, {"fine", fine_cells}}},
           {"onset_refinement",
            {{"groups", onset_groups}, {"used", refined_groups}, {"median_abs_correction_ms", median_correction_ms}}},
+          {"room", {{"direct", room.direct}, {"decay_s", room.tau_s}, {"rt60_s", 13.8155 * room.tau_s},
+                    {"mean_path_distance", room_distance}, {"dry_mean_path_distance", dry_distance}}},
           {"notes", notes},
           {"pedals", pedals},
           {"audio_duration_s", audio_duration},
@@ -83,18 +86,19 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   // so that only one whole-signal FFT buffer is alive at a time (peak memory).
   const auto t0 = std::chrono::steady_clock::now();
   std::exception_ptr err;
-  OnsetRise render_rise, audio_rise;
+  AttackGram render_attacks, audio_attacks;
   std::vector<float> rendered;
   std::thread worker([&] {
     try {
       rendered = synth::render(midi, rate, opt.synth);
+      if (opt.refine_onsets) render_attacks = attack_gram(rendered, rate);
     } catch (...) {
       err = std::current_exception();
     }
   });
   try {
+    if (opt.refine_onsets) audio_attacks = attack_gram(audio, rate);
     R.audio_features = release ? cqt_magnitude(std::move(*release), opt.cqt) : cqt_magnitude(audio, opt.cqt);
-    if (opt.refine_onsets) audio_rise = onset_rise(R.audio_features, opt.cqt.fmin_midi, opt.floor_db);
     make_features(R.audio_features, opt);
   } catch (...) {
     worker.join();
@@ -103,7 +107,17 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   worker.join();
   if (err) std::rethrow_exception(err);
   R.render_features = cqt_magnitude(std::move(rendered), opt.cqt);
-  if (opt.refine_onsets) render_rise = onset_rise(R.render_features, opt.cqt.fmin_midi, opt.floor_db);
+  if (opt.room == RoomMode::Estimate) {
+    const RoomFit fit = estimate_room_fine(R.render_features, R.audio_features, opt.floor_db, opt.dtw);
+    R.room = fit.model;
+    rep.room_distance = fit.distance;
+    rep.dry_distance = fit.dry_distance;
+  } else if (opt.room == RoomMode::Fixed) {
+    R.room = opt.fixed_room;
+  }
+  apply_room(R.render_features, R.room);
+  if (opt.refine_onsets) apply_room(render_attacks, R.room);
+  rep.room = R.room;
   make_features(R.render_features, opt);
   rep.seconds_features = seconds_since(t0);
 
@@ -120,7 +134,7 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   R.map = map_from_path(R.dtw.fine.path, period, R.audio_features.frame_period());
   if (opt.refine_onsets) {
     RefineStats st;
-    R.map = refine_map(R.map, midi, render_rise, audio_rise, &synth::scheduled_time, rate, opt.refine, &st);
+    R.map = refine_map(R.map, midi, render_attacks, audio_attacks, &synth::scheduled_time, rate, opt.refine, &st);
     rep.refined_groups = st.used;
     rep.onset_groups = st.groups;
     rep.median_correction_ms = st.median_abs_correction_ms;

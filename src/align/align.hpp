@@ -10,17 +10,23 @@
 #include "align/cqt.hpp"
 #include "align/dtw.hpp"
 #include "align/refine.hpp"
+#include "align/room.hpp"
 #include "align/synth.hpp"
 #include "align/warp.hpp"
 #include "core/performance.hpp"
 
 namespace pv::align {
 
+// Room matching of the reference render (room.hpp): estimated from the recording (default), none, or given.
+enum class RoomMode { Estimate, Dry, Fixed };
+
 struct AlignOptions {
   CqtParams cqt;                 // rate 22,050 Hz, MIDI 36, 48 bins, 12/oct, hop 64
   double floor_db = -80.0;
   double onset_weight = 0.0;  // 0: reference features only (see to_alignment_features_with_onsets)
   synth::SynthOptions synth;
+  RoomMode room = RoomMode::Estimate;
+  RoomModel fixed_room;  // for RoomMode::Fixed
   bool refine_onsets = true;  // onset refinement of the DTW map (refine.hpp)
   RefineOptions refine;
   MultiscaleOptions dtw;
@@ -38,6 +44,8 @@ struct AlignReport {
   long long coarse_cells = 0, fine_cells = 0;
   int onset_groups = 0, refined_groups = 0;  // onset refinement: groups seen / used
   double median_correction_ms = 0.0;
+  RoomModel room;  // room applied to the render
+  double room_distance = 0.0, dry_distance = 0.0;
   int notes = 0, pedals = 0;
   double audio_duration = 0.0, midi_duration = 0.0;
   double seconds_features = 0.0, seconds_dtw = 0.0;
@@ -48,6 +56,7 @@ struct AlignReport {
 struct AlignResult {
   Performance aligned;
   TimeMap map;  // render (scheduled) time -> audio time
+  RoomModel room;
   AlignReport report;
   MultiscaleResult dtw;
   Features audio_features, render_features;  // fine features (for plots)

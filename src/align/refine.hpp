@@ -1,37 +1,49 @@
 #pragma once
-// Onset refinement of a DTW time map. Energy features put the path a few milliseconds off where the
-// two pianos (render vs recording) rise and decay differently; attacks are sharp in both. For every
-// group of simultaneous MIDI onsets, the rise of the note's own CQT bins (fundamental + harmonics)
-// peaks at the attack: the render's peak near the scheduled onset is carried through the map, the
-// recording's peak is searched near it, and their difference is a local correction. Corrections
-// are median-filtered over neighbouring groups and interpolated into the map, which stays monotone.
+// Onset refinement of a DTW time map. The DTW follows energy features with long constant-Q windows,
+// which put the path several milliseconds off where the two pianos rise and decay differently and,
+// much more, where a room's reverberation keeps building up after each attack. Attacks themselves are
+// sharp: a short-window spectrogram (AttackGram, 11.6 ms windows every 1.45 ms) locates them within
+// a few milliseconds, and reverberation only adds energy after the direct sound.
+// For every group of simultaneous MIDI onsets, the rise of the bands holding the notes' partials
+// above their recent maximum peaks at the attack (noise and decay never rise above it). The render's peak near the scheduled onset is carried through the map, the
+// recording's peak is searched near it, and their difference is a local correction. Corrections are
+// median-filtered over neighbouring groups and interpolated into the map, which stays monotone.
 #include <cstdint>
 #include <vector>
 
-#include "align/cqt.hpp"
 #include "align/warp.hpp"
 #include "core/performance.hpp"
 
 namespace pv::align {
 
-// Per-frame, per-bin rise of the dB spectrum (frame i+1 minus frame i-1, half-wave rectified),
-// quantised to 0.25 dB in a byte.
-struct OnsetRise {
-  int bins = 0;
-  double period = 0.0;  // seconds per frame
-  double fmin_midi = 36.0;
-  std::vector<std::uint8_t> data;
-  std::size_t frames() const { return bins ? data.size() / bins : 0; }
+// Short-window log spectrogram in bands: Hann window of `window` samples every `hop` samples,
+// FFT bins up to 2 kHz kept one by one, above that pooled in sixth-octave bands up to 8.6 kHz;
+// values are dB relative to the signal's loudest band value, floored at -90 dB, in 0.5 dB steps.
+struct AttackGram {
+  int rate = 0, hop = 0, window = 0;
+  std::vector<double> band_lo_hz, band_hi_hz;  // frequency range of each band
+  std::vector<std::uint8_t> data;              // frames × bands, row-major
+  int bands() const { return static_cast<int>(band_lo_hz.size()); }
+  std::size_t frames() const { return bands() ? data.size() / bands() : 0; }
+  double period() const { return static_cast<double>(hop) / rate; }
+  // Frame i is centred on sample i * hop.
 };
-OnsetRise onset_rise(const Features& magnitude, double fmin_midi, double floor_db = -80.0);
 
-// Defaults measured on 23 real performances (60 s, four rooms): the wide median keeps only the
-// smooth part of the corrections (the room/piano bias), which is what the DTW map gets wrong.
+AttackGram attack_gram(const std::vector<float>& signal, int rate, int window = 256, int hop = 32);
+// The dB value of a stored AttackGram byte, and back.
+double attack_gram_db(std::uint8_t q);
+std::uint8_t attack_gram_quantise(double db);
+
+// Defaults measured with bench/align/align_sweep (ASAP performances, 30–60 s excerpts, dry and four
+// measured rooms).
 struct RefineOptions {
-  double group_s = 0.025;      // onsets closer than this form one group
-  double search_s = 0.05;      // ± search window in the recording
-  int median_radius = 20;      // groups on each side for the median filter of corrections
-  double max_correction_s = 0.06;
+  double group_s = 0.025;         // onsets closer than this form one group
+  double search_s = 0.05;         // ± search window in the recording
+  int median_radius = 20;         // groups on each side for the median filter of corrections
+  double max_correction_s = 0.08;
+  int max_partial = 20;           // partials of each note whose bands are watched
+  double min_render_rise_db = 6.0;  // weaker attacks (summed over the bands) are not used
+  double min_audio_rise_db = 3.0;
 };
 
 struct RefineStats {
@@ -40,7 +52,7 @@ struct RefineStats {
 };
 
 // `render_time(t)`: where MIDI time t starts sounding in the render (synth::scheduled_time).
-TimeMap refine_map(const TimeMap& map, const Performance& midi, const OnsetRise& render, const OnsetRise& audio,
+TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram& render, const AttackGram& audio,
                    double (*render_time)(double, int), int rate, const RefineOptions& opt = {},
                    RefineStats* stats = nullptr);
 

@@ -20,7 +20,7 @@
 namespace {
 
 struct AlignOpts {
-  std::string audio, midi, output, tsv, report, plots, soundfont;
+  std::string audio, midi, output, tsv, report, plots, soundfont, room = "auto";
   double band = 4.0;
   int coarse = 16, radius = 24;
   bool no_refine = false, json = false;
@@ -35,6 +35,19 @@ int run_align(const AlignOpts& o) {
   opt.dtw.fine_radius = o.radius;
   opt.refine_onsets = !o.no_refine;
   if (!o.soundfont.empty()) opt.synth.soundfont = o.soundfont;
+  if (o.room == "auto") {
+    opt.room = pv::align::RoomMode::Estimate;
+  } else if (o.room == "dry") {
+    opt.room = pv::align::RoomMode::Dry;
+  } else {
+    double direct = 0, rt60 = 0;
+    char tail = 0;
+    if (std::sscanf(o.room.c_str(), "%lf,%lf%c", &direct, &rt60, &tail) != 2 || direct <= 0 || direct > 1 || rt60 < 0)
+      throw pv::UsageError("--room must be auto, dry or DIRECT,RT60 (direct share in (0,1], RT60 in seconds), not '" +
+                           o.room + "'");
+    opt.room = pv::align::RoomMode::Fixed;
+    opt.fixed_room = {direct, rt60 / 13.8155};
+  }
   if (o.band <= 0 || o.coarse < 1 || o.radius < 1) throw pv::UsageError("--band, --coarse and --radius must be positive");
 
   pv::Progress progress("align", 4);
@@ -73,9 +86,15 @@ int run_align(const AlignOpts& o) {
   if (o.json) {
     std::printf("%s\n", rep.dump(2).c_str());
   } else {
-    std::printf("%s: offset %+.4f s, drift %+.1f ppm, residual median %.1f ms / p95 %.1f ms, %d notes %d pedal events -> %s\n",
+    std::printf("%s: offset %+.4f s, drift %+.1f ppm, residual median %.1f ms / p95 %.1f ms, room %s, %d notes %d pedal "
+                "events -> %s\n",
                 o.midi.c_str(), r.report.offset_s, r.report.drift_ppm, r.report.residual_median_ms,
-                r.report.residual_p95_ms, r.report.notes, r.report.pedals, o.output.c_str());
+                r.report.residual_p95_ms,
+                r.room.dry() ? "dry"
+                             : ("RT60 " + std::to_string(13.8155 * r.room.tau_s).substr(0, 4) + " s, direct " +
+                                std::to_string(r.room.direct).substr(0, 4))
+                                   .c_str(),
+                r.report.notes, r.report.pedals, o.output.c_str());
   }
   return 0;
 }
@@ -95,6 +114,10 @@ pv::cli::Verb reg{"align", 40, [](CLI::App& app) -> pv::cli::Run {
   cmd->add_option("--band", o->band, "Coarse Sakoe-Chiba half-width in seconds beyond the length difference")->capture_default_str();
   cmd->add_option("--coarse", o->coarse, "Coarse hop as a multiple of the 64-sample hop")->capture_default_str();
   cmd->add_option("--radius", o->radius, "Fine band half-width around the coarse path (frames)")->capture_default_str();
+  cmd->add_option("--room", o->room,
+                  "Room of the recording applied to the reference render: auto (estimated), dry, or DIRECT,RT60 "
+                  "(share of direct energy, reverberation time in s)")
+      ->capture_default_str();
   cmd->add_flag("--no-refine", o->no_refine, "Keep the DTW map as is (no onset refinement of the time map)");
   cmd->add_flag("--json", o->json, "Print the report on stdout");
   return [o]() { return run_align(*o); };

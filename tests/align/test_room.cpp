@@ -1,0 +1,123 @@
+// Room matching (room.hpp) and the attack spectrogram of the onset refinement (refine.hpp).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numbers>
+#include <random>
+
+#include "align/align.hpp"
+#include "align/room.hpp"
+
+namespace {
+
+using namespace pv::align;
+
+TEST(AttackGram, BandsCoverTheRangeAndATonesAttackIsWhereItStarts) {
+  const int rate = 22050;
+  std::vector<float> x(rate, 0.0f);
+  std::mt19937 rng(3);
+  std::normal_distribution<float> noise(0.0f, 1e-4f);
+  const std::size_t start = 11025;  // 0.5 s
+  const double freq = 12.0 * rate / 256;  // an FFT bin centre near 1 kHz
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = noise(rng);
+    if (i >= start) x[i] += 0.3f * static_cast<float>(std::sin(2 * std::numbers::pi * freq * (i - start) / rate));
+  }
+  const AttackGram g = attack_gram(x, rate);
+  ASSERT_GT(g.bands(), 20);
+  EXPECT_LT(g.band_lo_hz.front(), 160.0);
+  EXPECT_GT(g.band_hi_hz.back(), 8000.0);
+  for (int b = 1; b < g.bands(); ++b) EXPECT_GE(g.band_lo_hz[b], g.band_hi_hz[b - 1] - 1e-9);
+  EXPECT_EQ(g.frames(), x.size() / 32 + 1);
+  int band = -1;
+  for (int b = 0; b < g.bands(); ++b)
+    if (freq >= g.band_lo_hz[b] && freq < g.band_hi_hz[b]) band = b;
+  ASSERT_GE(band, 0);
+  const double before = attack_gram_db(g.data[(start / 32 - 20) * g.bands() + band]);
+  const double after = attack_gram_db(g.data[(start / 32 + 20) * g.bands() + band]);
+  EXPECT_NEAR(after, 20 * std::log10(0.3), 0.5);  // dB of a sinusoid relative to full scale
+  EXPECT_LT(before, after - 60.0);
+  // The band passes half-way (in dB) within half a window of the true start.
+  std::size_t cross = 0;
+  for (std::size_t t = start / 32 - 20; t < start / 32 + 20 && !cross; ++t)
+    if (attack_gram_db(g.data[t * g.bands() + band]) > 0.5 * (before + after)) cross = t;
+  EXPECT_NEAR(static_cast<double>(cross) * 32, static_cast<double>(start), 128.0);
+}
+
+TEST(RoomModel, DryLeavesFeaturesAloneAndARoomDecaysExponentially) {
+  Features f;
+  f.bins = 2, f.hop = 64, f.rate = 22050;
+  f.data.assign(2 * 400, 0.0f);
+  f.data[10 * 2 + 1] = 1.0f;  // one frame of energy in bin 1
+  Features dry = f;
+  apply_room(dry, RoomModel{});
+  EXPECT_EQ(dry.data, f.data);
+  const RoomModel room{0.25, 0.1};
+  apply_room(f, room);
+  auto power = [&](std::size_t t) { return double(f.data[t * 2 + 1]) * f.data[t * 2 + 1]; };
+  EXPECT_EQ(f.data[9 * 2 + 1], 0.0f);  // nothing before the sound (causal)
+  EXPECT_EQ(f.data[20 * 2 + 0], 0.0f);  // nor in other bins
+  const double a = std::exp(-f.frame_period() / room.tau_s);
+  EXPECT_NEAR(power(10), 0.25 + 0.75 * (1 - a), 1e-5);
+  EXPECT_NEAR(power(60) / power(40), std::pow(a, 20), 1e-4);
+  double total = 0;
+  for (std::size_t t = 0; t < 400; ++t) total += power(t);
+  EXPECT_NEAR(total, 1.0, 0.01);  // energy is kept
+}
+
+// A FluidSynth render made reverberant with a synthetic exponential room (sparse random taps).
+std::vector<float> reverberate(const std::vector<float>& x, double direct, double rt60, int rate) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> pos(1, static_cast<int>(rt60 * rate));
+  std::normal_distribution<double> amp(0.0, 1.0);
+  std::vector<std::pair<int, double>> taps;
+  double energy = 0.0;
+  for (int k = 0; k < 1500; ++k) {
+    const int p = pos(rng);
+    const double a = amp(rng) * std::exp(-6.9 * p / (rt60 * rate));
+    taps.push_back({p, a});
+    energy += a * a;
+  }
+  const double g = std::sqrt((1 - direct) / direct / energy);
+  std::vector<float> y(x.size(), 0.0f);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (x[i] == 0.0f) continue;
+    y[i] += x[i];
+    for (const auto& [p, a] : taps)
+      if (i + p < y.size()) y[i + p] += static_cast<float>(x[i] * a * g);
+  }
+  return y;
+}
+
+pv::Performance study() {
+  pv::Performance p;
+  const int pitches[] = {48, 55, 60, 64, 67, 72, 76, 72, 67, 64, 60, 55};
+  for (int k = 0; k < 30; ++k) {
+    const double t = 0.5 + 0.28 * k + (k % 3) * 0.03;
+    p.notes.push_back({pitches[k % 12], t, t + 0.25, t + 0.25, 55 + (k * 11) % 50});
+  }
+  return p;
+}
+
+TEST(RoomModel, EstimatedFromAReverberantRecordingAndNotFromADryOne) {
+  if (!std::filesystem::exists(pv::synth::SynthOptions{}.soundfont)) GTEST_SKIP() << "no SoundFont";
+  const pv::Performance p = study();
+  const auto shifted = warp(p, [](double t) { return t + 0.4; });
+  const auto dry_audio = pv::synth::render(shifted, 22050);
+  const auto dry = align(dry_audio, p);
+  EXPECT_TRUE(dry.room.dry()) << "direct " << dry.room.direct << " tau " << dry.room.tau_s;
+  const auto wet = align(reverberate(dry_audio, 0.15, 1.2, 22050), p);
+  EXPECT_FALSE(wet.room.dry());
+  EXPECT_GT(wet.room.tau_s, 0.03);
+  EXPECT_LT(wet.report.room_distance, wet.report.dry_distance);
+  std::vector<double> err;
+  for (const auto& n : p.notes) err.push_back(std::fabs(aligned_time(wet.map, n.onset, 22050) - (n.onset + 0.4)));
+  std::sort(err.begin(), err.end());
+  EXPECT_LT(err[err.size() / 2], 0.004);
+  EXPECT_LT(err.back(), 0.012);
+  EXPECT_TRUE(wet.report.to_json()["room"].contains("rt60_s"));
+}
+
+}  // namespace
