@@ -12,6 +12,7 @@
 #include "core/progress.hpp"
 #include "io/json/handskeleton.hpp"
 #include "io/video/video.hpp"
+#include "vision/frame_view.hpp"
 #include "vision/tracker.hpp"
 
 namespace fs = std::filesystem;
@@ -45,8 +46,8 @@ Result run_one(const fs::path& in, pv::vision::HandTracker& tracker) {
   using Clock = std::chrono::steady_clock;
   Result r;
   tracker.reset();
-  auto add = [&](const pv::video::Frame& f) {
-    auto hands = tracker.process({f.rgb.data(), f.width, f.height}, f.time);
+  auto add = [&](const auto& f) {
+    auto hands = tracker.process(pv::vision::view_of(f), f.time);
     auto hf = pv::vision::HandTracker::to_frame(hands, tracker.options().duplicate_iou);
     const auto idx = static_cast<size_t>(std::max<std::int64_t>(f.index, 0));
     if (r.track.frames.size() <= idx) r.track.frames.resize(idx + 1);
@@ -63,16 +64,15 @@ Result run_one(const fs::path& in, pv::vision::HandTracker& tracker) {
     add(f);
     return r;
   }
-  pv::video::Decoder dec(in);
+  // Decoded on its own thread (overlapping inference); the tracker samples the YUV planes directly.
+  pv::video::PrefetchDecoder dec(in);
   pv::Progress progress("hands " + in.filename().string(), dec.info().frame_count);
-  pv::video::Frame f;
-  for (;;) {
-    auto t0 = Clock::now();
-    if (!dec.next(f)) break;
-    r.decode_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  pv::video::PlanarFrame f;
+  while (dec.next(f)) {
     add(f);
     progress.update(r.frames);
   }
+  r.decode_ms = dec.decode_ms();
   progress.finish();
   if (r.frames == 0) throw pv::InputError(in, "no video frames could be decoded");
   return r;

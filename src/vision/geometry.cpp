@@ -28,12 +28,20 @@ YuvToRgb::YuvToRgb(const YuvPlanes& p) {
     cgv = (cgv * 224) / 255;
   }
   auto round16 = [](std::int64_t f) { return static_cast<int>(std::clamp<std::int64_t>((f + (1 << 15)) >> 16, -0x7fff, 0x7fff)); };
-  y_coeff_ = round16(cy * (1 << 13));
-  y_offset_ = round16(oy * (1 << 3));
-  vr_ = round16(crv * (1 << 13));
-  ub_ = round16(cbu * (1 << 13));
-  ug_ = round16(cgu * (1 << 13));
-  vg_ = round16(cgv * (1 << 13));
+  const int y_coeff = round16(cy * (1 << 13)), y_offset = round16(oy * (1 << 3));
+  const int vr = round16(crv * (1 << 13)), ub = round16(cbu * (1 << 13));
+  const int ug = round16(cgu * (1 << 13)), vg = round16(cgv * (1 << 13));
+  // x86 converter: Y and C scaled by 8 in 16 bits, pmulhw (product >> 16, arithmetic) per term, saturated sums.
+  auto mulhi = [](int a, int b) { return static_cast<std::int16_t>((a * b) >> 16); };
+  for (int i = 0; i < 256; ++i) {
+    luma_[i] = mulhi(i * 8 - y_offset, y_coeff);
+    const int c8 = (i - 128) * 8;
+    vr_[i] = mulhi(c8, vr);
+    ub_[i] = mulhi(c8, ub);
+    ug_[i] = mulhi(c8, ug);
+    vg_[i] = mulhi(c8, vg);
+  }
+  for (int i = 0; i < 2 * kBias; ++i) clamped_[i] = static_cast<float>(std::clamp(i - kBias, 0, 255));
 }
 
 namespace {
@@ -54,28 +62,33 @@ void crop_walk(const ImageView& img, const NormRect& roi, int out_w, int out_h, 
   const float rw = roi.width * W, rh = roi.height * H;
   const float c = std::cos(roi.rotation), s = std::sin(roi.rotation);
   // Source pixel position (continuous, pixel centres at +0.5) of output pixel centre (i, j):
-  // centre + R * (u * rw, v * rh), u = (j + 0.5) / out_w - 0.5, v = (i + 0.5) / out_h - 0.5.
+  // centre + R * (u * rw, v * rh), u = (j + 0.5) / out_w - 0.5, v = (i + 0.5) / out_h - 0.5; linear in j.
   const int wmax = img.width - 1, hmax = img.height - 1;
+  const float du = 1.f / static_cast<float>(out_w);
+  const float dxj = rw * c * du, dyj = rw * s * du;  // source step per output column
   for (int i = 0; i < out_h; ++i) {
     const float v = (static_cast<float>(i) + 0.5f) / static_cast<float>(out_h) - 0.5f;
-    for (int j = 0; j < out_w; ++j) {
-      const float u = (static_cast<float>(j) + 0.5f) / static_cast<float>(out_w) - 0.5f;
-      const float sx = cx + u * rw * c - v * rh * s;
-      const float sy = cy + u * rw * s + v * rh * c;
-      float* o = out + (static_cast<size_t>(i) * static_cast<size_t>(out_w) + static_cast<size_t>(j)) * 3;
-      if (zero_border && (sx < 0 || sy < 0 || sx > W || sy > H)) {
+    const float u0 = 0.5f * du - 0.5f;
+    // pixel-centre offset folded in: px = sx - 0.5
+    const float px0 = cx + u0 * rw * c - v * rh * s - 0.5f, py0 = cy + u0 * rw * s + v * rh * c - 0.5f;
+    float* o = out + static_cast<size_t>(i) * static_cast<size_t>(out_w) * 3;
+    for (int j = 0; j < out_w; ++j, o += 3) {
+      float px = px0 + static_cast<float>(j) * dxj, py = py0 + static_cast<float>(j) * dyj;
+      if (zero_border && (px < -0.5f || py < -0.5f || px > W - 0.5f || py > H - 0.5f)) {
         o[0] = o[1] = o[2] = 0.f;
         continue;
       }
       // Beyond the edges both neighbours clamp to the edge pixel, so clamping the position changes nothing
       // (and keeps the integer conversion defined; NaN goes to the left/top edge).
-      const float px = sx - 0.5f > -2.f ? (sx - 0.5f < W + 1.f ? sx - 0.5f : W + 1.f) : -2.f;
-      const float py = sy - 0.5f > -2.f ? (sy - 0.5f < H + 1.f ? sy - 0.5f : H + 1.f) : -2.f;
+      px = px > -2.f ? (px < W + 1.f ? px : W + 1.f) : -2.f;
+      py = py > -2.f ? (py < H + 1.f ? py : H + 1.f) : -2.f;
       const int ix = floor_int(px), iy = floor_int(py);
       const float ax = px - static_cast<float>(ix), ay = py - static_cast<float>(iy);
-      const int x0 = std::clamp(ix, 0, wmax), x1 = std::clamp(ix + 1, 0, wmax);
-      const int y0 = std::clamp(iy, 0, hmax), y1 = std::clamp(iy + 1, 0, hmax);
-      sample(o, x0, x1, y0, y1, ax, ay);
+      if (static_cast<unsigned>(ix) < static_cast<unsigned>(wmax) && static_cast<unsigned>(iy) < static_cast<unsigned>(hmax))
+        sample(o, ix, ix + 1, iy, iy + 1, ax, ay);  // inside: no clamping
+      else
+        sample(o, std::clamp(ix, 0, wmax), std::clamp(ix + 1, 0, wmax), std::clamp(iy, 0, hmax),
+               std::clamp(iy + 1, 0, hmax), ax, ay);
     }
   }
 }

@@ -1,5 +1,6 @@
 #pragma once
 // Image views, rotated rectangles and the affine bilinear crop that feeds the hand models.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -29,17 +30,18 @@ class YuvToRgb {
  public:
   explicit YuvToRgb(const YuvPlanes& p);
   void operator()(std::uint8_t y, std::uint8_t u, std::uint8_t v, float rgb[3]) const {
-    const int l = mulhi(y * 8 - y_offset_, y_coeff_);
-    const int cb = (u - 128) * 8, cr = (v - 128) * 8;
-    rgb[0] = clamp255(l + mulhi(cr, vr_));
-    rgb[1] = clamp255(l + mulhi(cb, ug_) + mulhi(cr, vg_));
-    rgb[2] = clamp255(l + mulhi(cb, ub_));
+    const int l = luma_[y] + kBias;
+    rgb[0] = clamped_[static_cast<std::size_t>(l + vr_[v])];
+    rgb[1] = clamped_[static_cast<std::size_t>(l + ug_[u] + vg_[v])];
+    rgb[2] = clamped_[static_cast<std::size_t>(l + ub_[u])];
   }
 
  private:
-  static int mulhi(int a, int b) { return (a * b) >> 16; }  // arithmetic shift (C++20)
-  static float clamp255(int x) { return static_cast<float>(x < 0 ? 0 : (x > 255 ? 255 : x)); }
-  int y_coeff_, y_offset_, vr_, ub_, ug_, vg_;
+  // Each product of the fixed-point formula depends on one input byte: tabulated. The sums (within +-1024)
+  // index a table of the saturated value as float.
+  static constexpr int kBias = 1024;
+  std::int16_t luma_[256], vr_[256], ug_[256], vg_[256], ub_[256];
+  float clamped_[2 * kBias];
 };
 
 // A rectangle in image coordinates normalised by the image size (MediaPipe NormalizedRect):

@@ -10,6 +10,13 @@ extern "C" {
 #include <png.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -310,6 +317,79 @@ bool Decoder::Impl::receive() {
       av_packet_unref(d.packet.get());
     }
   }
+}
+
+// ------------------------------------------------------------------------------------------------
+struct PrefetchDecoder::Impl {
+  Decoder dec;
+  size_t depth;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<PlanarFrame> queue;
+  bool ended = false, stop = false;
+  std::exception_ptr error;
+  std::atomic<double> decode_ms{0.0};
+  std::thread worker;
+
+  Impl(const fs::path& file, int depth_, int threads) : dec(file, threads), depth(std::max(depth_, 1)) {}
+  void run() {
+    try {
+      for (;;) {
+        PlanarFrame f;
+        const auto t0 = std::chrono::steady_clock::now();
+        const bool ok = dec.next(f);
+        decode_ms.store(decode_ms.load() +
+                        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return stop || queue.size() < depth; });
+        if (stop) return;
+        if (!ok) {
+          ended = true;
+          cv.notify_all();
+          return;
+        }
+        queue.push_back(std::move(f));
+        cv.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard lk(mu);
+      error = std::current_exception();
+      ended = true;
+      cv.notify_all();
+    }
+  }
+};
+
+PrefetchDecoder::PrefetchDecoder(const fs::path& file, int depth, int threads)
+    : impl_(std::make_unique<Impl>(file, depth, threads)) {
+  impl_->worker = std::thread([this] { impl_->run(); });
+}
+
+PrefetchDecoder::~PrefetchDecoder() {
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->stop = true;
+  }
+  impl_->cv.notify_all();
+  impl_->worker.join();
+}
+
+const VideoInfo& PrefetchDecoder::info() const { return impl_->dec.info(); }
+
+double PrefetchDecoder::decode_ms() const { return impl_->decode_ms.load(); }
+
+bool PrefetchDecoder::next(PlanarFrame& out) {
+  Impl& d = *impl_;
+  std::unique_lock lk(d.mu);
+  d.cv.wait(lk, [&] { return !d.queue.empty() || d.ended; });
+  if (!d.queue.empty()) {
+    out = std::move(d.queue.front());
+    d.queue.pop_front();
+    d.cv.notify_all();
+    return true;
+  }
+  if (d.error) std::rethrow_exception(d.error);
+  return false;
 }
 
 Frame read_image(const fs::path& file) {

@@ -77,6 +77,24 @@ class Decoder {
   std::unique_ptr<Impl> impl_;
 };
 
+// A Decoder on its own thread, up to `depth` frames ahead of the caller (frames are handed over by reference,
+// not copied), so that decoding overlaps the caller's work. Opening errors throw from the constructor; decoding
+// errors are rethrown by next().
+class PrefetchDecoder {
+ public:
+  explicit PrefetchDecoder(const std::filesystem::path& file, int depth = 3, int threads = 1);
+  ~PrefetchDecoder();
+  PrefetchDecoder(const PrefetchDecoder&) = delete;
+  PrefetchDecoder& operator=(const PrefetchDecoder&) = delete;
+  const VideoInfo& info() const;
+  bool next(PlanarFrame& out);  // false at end of stream
+  double decode_ms() const;     // time the decoding thread spent in Decoder::next so far
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Reads a still image (JPEG/PNG/...) as RGB.
 Frame read_image(const std::filesystem::path& file);
 
