@@ -3,6 +3,7 @@
 #include <ebur128.h>
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -22,6 +23,8 @@ namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 double to_db(double amplitude) { return amplitude > 0.0 ? 20.0 * std::log10(amplitude) : kNegInf; }
+
+std::size_t steps_of(int rate) { return static_cast<std::size_t>((rate + 5) / 10); }
 
 struct StateDeleter {
   void operator()(ebur128_state* s) const { ebur128_destroy(&s); }
@@ -43,12 +46,79 @@ State make_state(int channels, int rate) {
   return st;
 }
 
-void add(ebur128_state* st, const float* data, std::size_t frames) {
-  if (frames && ebur128_add_frames_float(st, data, frames) != EBUR128_SUCCESS)
-    throw Error("loudness: libebur128 failed to add frames");
+// BS.1770 weights by channel role: L, R, C 1.0; surround 1.41; LFE (and unknown extras) left out.
+void set_roles(ebur128_state* st, const std::vector<audio::ChannelRole>& roles) {
+  for (std::size_t c = 0; c < roles.size(); ++c) {
+    int ch = EBUR128_UNUSED;
+    switch (roles[c]) {
+      case audio::ChannelRole::Left: ch = EBUR128_LEFT; break;
+      case audio::ChannelRole::Right: ch = EBUR128_RIGHT; break;
+      case audio::ChannelRole::Center: ch = EBUR128_CENTER; break;
+      case audio::ChannelRole::LeftSurround: ch = EBUR128_LEFT_SURROUND; break;
+      case audio::ChannelRole::RightSurround: ch = EBUR128_RIGHT_SURROUND; break;
+      case audio::ChannelRole::Lfe: ch = EBUR128_UNUSED; break;
+      case audio::ChannelRole::Other: ch = roles.size() <= 2 ? EBUR128_LEFT : EBUR128_UNUSED; break;
+    }
+    ebur128_set_channel(st, static_cast<unsigned>(c), ch);
+  }
 }
 
-Measurement finish(ebur128_state* st, int channels, int rate, std::size_t frames) {
+// Frames are fed in 100 ms steps; after each step, once 3 s have been seen, the short-term loudness
+// (3 s window) is kept for the loudness range: 10 values per second, as FFmpeg's ebur128 filter
+// does (libebur128's own ebur128_loudness_range takes one 3 s block per second, which on short or
+// sparse material can differ from the 10 Hz figure by more than 1 LU).
+struct Meter {
+  Meter(ebur128_state* s, std::size_t frames_per_step) : st(s), step(frames_per_step) {}
+  ebur128_state* st;
+  std::size_t step;          // frames per 100 ms
+  std::size_t in_step = 0;   // frames of the current step already added
+  std::size_t total = 0;
+  std::vector<double> short_term;
+};
+
+void add(Meter& m, const float* data, std::size_t frames, int channels) {
+  while (frames > 0) {
+    const std::size_t n = std::min(frames, m.step - m.in_step);
+    if (ebur128_add_frames_float(m.st, data, n) != EBUR128_SUCCESS)
+      throw Error("loudness: libebur128 failed to add frames");
+    data += n * static_cast<std::size_t>(channels);
+    frames -= n;
+    m.in_step += n;
+    m.total += n;
+    if (m.in_step == m.step) {
+      m.in_step = 0;
+      if (m.total >= 30 * m.step) {  // the first full 3 s window
+        double v = 0;
+        if (ebur128_loudness_shortterm(m.st, &v) != EBUR128_SUCCESS) throw Error("loudness: short-term loudness failed");
+        m.short_term.push_back(v);
+      }
+    }
+  }
+}
+
+// EBU Tech 3342 loudness range from short-term values: absolute gate -70 LUFS, relative gate 20 LU
+// below the power mean of the values above it, then the 95th minus the 10th percentile.
+double loudness_range(const std::vector<double>& st) {
+  std::vector<double> v;
+  double power = 0;
+  for (double l : st)
+    if (std::isfinite(l) && l >= -70.0) {
+      v.push_back(l);
+      power += std::pow(10.0, l / 10.0);
+    }
+  if (v.empty()) return 0.0;
+  const double gate = 10.0 * std::log10(power / static_cast<double>(v.size())) - 20.0;
+  std::vector<double> g;
+  for (double l : v)
+    if (l >= gate) g.push_back(l);
+  if (g.size() < 2) return 0.0;
+  std::sort(g.begin(), g.end());
+  // Nearest rank below: the value with floor(q * n) values under it.
+  auto pct = [&](double q) { return g[std::min(g.size() - 1, static_cast<std::size_t>(q * static_cast<double>(g.size())))]; };
+  return pct(0.95) - pct(0.10);
+}
+
+Measurement finish(ebur128_state* st, int channels, int rate, std::size_t frames, const std::vector<double>& short_term) {
   Measurement m;
   m.channels = channels;
   m.sample_rate = rate;
@@ -56,8 +126,7 @@ Measurement finish(ebur128_state* st, int channels, int rate, std::size_t frames
   double v = 0.0;
   if (ebur128_loudness_global(st, &v) != EBUR128_SUCCESS) throw Error("loudness: integrated loudness failed");
   m.integrated_lufs = std::isfinite(v) ? v : kNegInf;
-  if (ebur128_loudness_range(st, &v) != EBUR128_SUCCESS) throw Error("loudness: loudness range failed");
-  m.range_lu = std::isfinite(v) ? v : 0.0;
+  m.range_lu = loudness_range(short_term);
   double tp = 0.0, sp = 0.0;
   for (int c = 0; c < channels; ++c) {
     double p = 0.0;
@@ -99,8 +168,9 @@ Measurement measure(std::span<const float> interleaved, int channels, int rate) 
   if (interleaved.size() % static_cast<std::size_t>(channels) != 0)
     throw Error("loudness: sample count is not a multiple of the channel count");
   const std::size_t frames = interleaved.size() / static_cast<std::size_t>(channels);
-  add(st.get(), interleaved.data(), frames);
-  return finish(st.get(), channels, rate, frames);
+  Meter meter(st.get(), steps_of(rate));
+  add(meter, interleaved.data(), frames, channels);
+  return finish(st.get(), channels, rate, frames, meter.short_term);
 }
 
 Measurement measure_file(const fs::path& file) {
@@ -108,11 +178,19 @@ Measurement measure_file(const fs::path& file) {
   SF_INFO info;
   SfPtr f = open_read(file, info);
   if (!f) {
-    // Not a libsndfile format (e.g. a video's audio track): decode to mono through FFmpeg.
-    const audio::Signal s = audio::read_mono(file);
+    // Not a libsndfile format (e.g. a video's audio track): every channel through FFmpeg, each
+    // weighted by its role in the stream's channel layout.
+    const audio::Channels a = audio::read_channels(file);
+    const int ch = a.signal.channels;
+    if (a.signal.samples.empty()) throw InputError(file, "no audio samples");
     try {
-      Measurement m = measure(s.samples, 1, s.sample_rate);
-      m.source_channels = audio::probe(file).channels;
+      State st = make_state(ch, a.signal.sample_rate);
+      set_roles(st.get(), a.roles);
+      const std::size_t frames = a.signal.samples.size() / static_cast<std::size_t>(ch);
+      Meter meter(st.get(), steps_of(a.signal.sample_rate));
+      add(meter, a.signal.samples.data(), frames, ch);
+      Measurement m = finish(st.get(), ch, a.signal.sample_rate, frames, meter.short_term);
+      m.source_channels = ch;
       return m;
     } catch (const InputError&) {
       throw;
@@ -128,18 +206,19 @@ Measurement measure_file(const fs::path& file) {
   }
   std::vector<float> buf(static_cast<std::size_t>(kBlock * info.channels));
   std::size_t total = 0;
+  Meter meter(st.get(), steps_of(info.samplerate));
   Progress progress("loudness " + file.filename().string(), info.frames);
   for (;;) {
     const sf_count_t got = sf_readf_float(f.get(), buf.data(), kBlock);
     if (got <= 0) break;
-    add(st.get(), buf.data(), static_cast<std::size_t>(got));
+    add(meter, buf.data(), static_cast<std::size_t>(got), info.channels);
     total += static_cast<std::size_t>(got);
     progress.update(static_cast<std::int64_t>(total));
   }
   progress.finish();
   if (sf_error(f.get()) != SF_ERR_NO_ERROR) throw InputError(file, std::string("read error: ") + sf_strerror(f.get()));
   if (total == 0) throw InputError(file, "no audio samples");
-  Measurement m = finish(st.get(), info.channels, info.samplerate, total);
+  Measurement m = finish(st.get(), info.channels, info.samplerate, total, meter.short_term);
   m.source_channels = info.channels;
   return m;
 }

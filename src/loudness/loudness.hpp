@@ -15,17 +15,17 @@ struct Measurement {
   double duration_s = 0.0;
   int sample_rate = 0;
   int channels = 0;
-  int source_channels = 0;      // channels in the file; > channels when measured as a mono mixdown
+  int source_channels = 0;      // channels in the file
   bool silent() const;  // integrated loudness is -inf
 };
 
 // Interleaved float samples (full scale 1.0). Throws pv::Error on a bad rate/channel count.
 Measurement measure(std::span<const float> interleaved, int channels, int rate);
 
-// Streams a file: every libsndfile format (WAV, FLAC, OGG, ...) with its channels; other containers
-// (e.g. the audio track of an MP4) through pv::audio::read_mono, i.e. as a MONO MIXDOWN (for stereo
-// content that reads lower than a per-channel BS.1770 measurement; source_channels says so).
-// Throws pv::InputError.
+// Measures a file per BS.1770 with every channel filtered separately and the powers summed with
+// their weights (L R C 1.0, surround 1.41, LFE unused): libsndfile formats (WAV, FLAC, OGG, ...)
+// streamed, other containers (e.g. the audio track of an MP4) decoded through FFmpeg with the
+// stream's channel layout. Throws pv::InputError (missing, unreadable, no audio stream, empty).
 Measurement measure_file(const std::filesystem::path& file);
 
 // Writes `in` scaled by `gain_db` to `out` atomically, in the input's format (libsndfile formats

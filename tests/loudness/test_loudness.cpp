@@ -53,17 +53,17 @@ TEST(Loudness, AgreesWithFfmpegEbur128) {
   struct Case {
     std::string name;
     int channels, rate, format;
-    double level;
+    double level, seconds;
   };
-  const Case cases[] = {{"mono44_pcm16.wav", 1, 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 0.3},
-                        {"stereo48_pcm24.wav", 2, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 0.2},
-                        {"mono48_quiet.flac", 1, 48000, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 0.01},
-                        {"stereo44_float.wav", 2, 44100, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 0.6}};
+  const Case cases[] = {{"mono44_pcm16.wav", 1, 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 0.3, 60.0},
+                        {"stereo48_pcm24.wav", 2, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 0.2, 30.0},
+                        {"mono48_quiet.flac", 1, 48000, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 0.01, 60.0},
+                        {"stereo44_float.wav", 2, 44100, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 0.6, 30.0}};
   unsigned seed = 1;
   for (const auto& c : cases) {
     std::vector<float> inter;
-    const auto a = ltest::dynamic_tones(30.0, c.rate, seed++, c.level);
-    const auto b = ltest::dynamic_tones(30.0, c.rate, seed++, c.level * 0.5);
+    const auto a = ltest::dynamic_tones(c.seconds, c.rate, seed++, c.level);
+    const auto b = ltest::dynamic_tones(c.seconds, c.rate, seed++, c.level * 0.5);
     for (std::size_t i = 0; i < a.size(); ++i) {
       inter.push_back(a[i]);
       if (c.channels == 2) inter.push_back(b[i]);
@@ -75,14 +75,14 @@ TEST(Loudness, AgreesWithFfmpegEbur128) {
     ASSERT_TRUE(ref) << "could not parse ffmpeg's ebur128 summary for " << f;
     // FFmpeg prints one decimal: up to 0.05 of the difference is its rounding.
     EXPECT_NEAR(ours.integrated_lufs, ref->integrated, 0.1) << c.name;
-    // Loudness range: both follow EBU Tech 3342, but FFmpeg quantises short-term loudness into a
-    // 0.1 LU histogram and times its 3 s blocks differently at the file edges; on 30 s files the
-    // two differ by up to ~2 LU, so LRA is only checked loosely.
-    EXPECT_NEAR(ours.range_lu, ref->range, 2.0) << c.name;
+    // Loudness range from short-term loudness every 100 ms, as FFmpeg's filter (libebur128's own
+    // LRA, one 3 s block per second, differed by up to 1.8 LU on 30 s files). From 60 s on the two
+    // agree within FFmpeg's rounding; shorter files leave few values in the 10th percentile.
+    EXPECT_NEAR(ours.range_lu, ref->range, c.seconds >= 60.0 ? 0.1 : 0.5) << c.name;
     std::printf("%-20s I ours %.2f ffmpeg %.1f | LRA ours %.2f ffmpeg %.1f | TP ours %.2f ffmpeg %.1f\n",
                 c.name.c_str(), ours.integrated_lufs, ref->integrated, ours.range_lu, ref->range,
                 ours.true_peak_dbtp, ref->true_peak);
-    EXPECT_NEAR(ours.true_peak_dbtp, ref->true_peak, 0.3) << c.name;
+    EXPECT_NEAR(ours.true_peak_dbtp, ref->true_peak, 0.1) << c.name;
     EXPECT_EQ(ours.channels, c.channels);
     EXPECT_EQ(ours.sample_rate, c.rate);
   }

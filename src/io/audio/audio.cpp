@@ -241,8 +241,24 @@ struct SwrFree {
   void operator()(SwrContext* c) const { swr_free(&c); }
 };
 
-// Decodes the best audio stream with FFmpeg into a mono signal at the stream's rate.
-Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
+ChannelRole role_of(AVChannel c) {
+  switch (c) {
+    case AV_CHAN_FRONT_LEFT: return ChannelRole::Left;
+    case AV_CHAN_FRONT_RIGHT: return ChannelRole::Right;
+    case AV_CHAN_FRONT_CENTER: return ChannelRole::Center;
+    case AV_CHAN_LOW_FREQUENCY:
+    case AV_CHAN_LOW_FREQUENCY_2: return ChannelRole::Lfe;
+    case AV_CHAN_SIDE_LEFT:
+    case AV_CHAN_BACK_LEFT: return ChannelRole::LeftSurround;
+    case AV_CHAN_SIDE_RIGHT:
+    case AV_CHAN_BACK_RIGHT: return ChannelRole::RightSurround;
+    default: return ChannelRole::Other;
+  }
+}
+
+// Decodes the best audio stream with FFmpeg at the stream's rate: a mono mixdown, or with `roles`
+// all channels interleaved (their roles stored there).
+Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why, std::vector<ChannelRole>* roles = nullptr) {
   ffmpeg::FormatPtr fmt;
   try {
     fmt = ffmpeg::open_input(file);
@@ -294,6 +310,22 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
     if (frame->sample_rate != s.sample_rate)
       throw InputError(file, "audio sample rate changes mid-stream (" + std::to_string(s.sample_rate) + " -> " +
                                  std::to_string(frame->sample_rate) + " Hz)");
+    if (roles && roles->empty()) {
+      s.channels = channels;
+      // A stream without a channel layout (e.g. PCM in Matroska) gets FFmpeg's default for its count.
+      AVChannelLayout layout{};
+      if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_default(&layout, channels);
+      else if (av_channel_layout_copy(&layout, &frame->ch_layout) < 0)
+        throw InputError(file, "cannot read the audio channel layout");
+      for (int c = 0; c < channels; ++c) roles->push_back(role_of(av_channel_layout_channel_from_index(&layout, c)));
+      av_channel_layout_uninit(&layout);
+    }
+    if (roles && channels != s.channels)
+      throw InputError(file, "audio channel count changes mid-stream (" + std::to_string(s.channels) + " -> " +
+                                 std::to_string(channels) + ")");
+    // Interleaved output holds s.channels values per frame (the mixdown one).
+    const std::size_t width = roles ? static_cast<std::size_t>(s.channels) : 1;
     if (!swr || frame->format != swr_format || channels != swr_channels) {
       SwrContext* raw = nullptr;
       int rc = swr_alloc_set_opts2(&raw, &frame->ch_layout, AV_SAMPLE_FMT_FLT, frame->sample_rate,
@@ -318,7 +350,7 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
       const double t = ffmpeg::ts_seconds(ts, st->time_base);
       if (std::isnan(origin)) origin = t;
       const double at = (t - origin) * s.sample_rate;
-      const auto have = static_cast<double>(s.samples.size());
+      const auto have = static_cast<double>(s.samples.size() / width);
       const double tolerance = s.sample_rate / 1000.0 + 1.0;
       if (at - have > tolerance) {
         if (at - have > 60.0 * s.sample_rate) {
@@ -326,12 +358,15 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
           msg << "audio timestamps jump forward by " << (at - have) / s.sample_rate << " s at " << t << " s";
           throw InputError(file, msg.str());
         }
-        s.samples.resize(static_cast<std::size_t>(std::llround(at)), 0.0f);
+        s.samples.resize(static_cast<std::size_t>(std::llround(at)) * width, 0.0f);
       } else if (have - at > tolerance) {
         skip = std::min<std::int64_t>(got, std::llround(std::min(have - at, 1e12)));
       }
     }
-    mix_into(s.samples, buf.data() + skip * channels, got - skip, channels);
+    if (roles)
+      s.samples.insert(s.samples.end(), buf.begin() + skip * channels, buf.begin() + static_cast<std::ptrdiff_t>(got) * channels);
+    else
+      mix_into(s.samples, buf.data() + skip * channels, got - skip, channels);
   };
   auto drain = [&] {
     for (;;) {
@@ -372,7 +407,9 @@ Signal read_ffmpeg(const fs::path& file, const std::string& sndfile_why) {
   // Encoders pad the last frame; the packets' durations say where the track really ends.
   if (!std::isnan(origin) && packets_end > origin) {
     const double end = (packets_end - origin) * s.sample_rate;
-    if (end < static_cast<double>(s.samples.size())) s.samples.resize(static_cast<std::size_t>(std::llround(end)));
+    const std::size_t width = static_cast<std::size_t>(s.channels);
+    if (end * width < static_cast<double>(s.samples.size()))
+      s.samples.resize(static_cast<std::size_t>(std::llround(end)) * width);
   }
   for (float v : s.samples)
     if (!std::isfinite(v)) throw InputError(file, "audio contains NaN or infinite samples");
@@ -426,6 +463,57 @@ Signal read_mono(const fs::path& file, int rate) {
   Signal s = read_ffmpeg(file, why);
   if (rate != 0 && rate != s.sample_rate) s = resample(s, rate);  // block-wise: input + output held
   return s;
+}
+
+Channels read_channels(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) throw InputError(file, "file not found");
+  if (fs::is_directory(file, ec)) throw InputError(file, "is a directory, not an audio file");
+  Channels out;
+  SF_INFO si;
+  std::string why;
+  if (auto sf = open_sndfile(file, si, why)) {
+    out.signal.sample_rate = si.samplerate;
+    out.signal.channels = si.channels;
+    std::vector<int> map(static_cast<std::size_t>(si.channels));
+    bool mapped = sf_command(sf.get(), SFC_GET_CHANNEL_MAP_INFO, map.data(),
+                             static_cast<int>(map.size() * sizeof(int))) == SF_TRUE;
+    for (int m : map) mapped = mapped && m != SF_CHANNEL_MAP_INVALID;
+    for (int c = 0; c < si.channels; ++c) {
+      ChannelRole r = ChannelRole::Other;
+      if (mapped) {
+        switch (map[c]) {
+          case SF_CHANNEL_MAP_LEFT: case SF_CHANNEL_MAP_FRONT_LEFT: r = ChannelRole::Left; break;
+          case SF_CHANNEL_MAP_RIGHT: case SF_CHANNEL_MAP_FRONT_RIGHT: r = ChannelRole::Right; break;
+          case SF_CHANNEL_MAP_CENTER: case SF_CHANNEL_MAP_FRONT_CENTER: case SF_CHANNEL_MAP_MONO: r = ChannelRole::Center; break;
+          case SF_CHANNEL_MAP_LFE: r = ChannelRole::Lfe; break;
+          case SF_CHANNEL_MAP_SIDE_LEFT: case SF_CHANNEL_MAP_REAR_LEFT: r = ChannelRole::LeftSurround; break;
+          case SF_CHANNEL_MAP_SIDE_RIGHT: case SF_CHANNEL_MAP_REAR_RIGHT: r = ChannelRole::RightSurround; break;
+          default: break;
+        }
+      } else {
+        // WAV's default order: L R C LFE Ls Rs (mono: centre).
+        static const ChannelRole order[] = {ChannelRole::Left, ChannelRole::Right, ChannelRole::Center,
+                                            ChannelRole::Lfe, ChannelRole::LeftSurround, ChannelRole::RightSurround};
+        r = si.channels == 1 ? ChannelRole::Center : c < 6 ? order[c] : ChannelRole::Other;
+      }
+      out.roles.push_back(r);
+    }
+    const sf_count_t kBlock = std::max(1, (1 << 20) / si.channels);
+    std::vector<float> buf(static_cast<std::size_t>(kBlock) * si.channels);
+    for (;;) {
+      const sf_count_t got = sf_readf_float(sf.get(), buf.data(), kBlock);
+      if (got <= 0) break;
+      const std::size_t n = static_cast<std::size_t>(got) * si.channels;
+      check_finite(file, buf.data(), n);
+      out.signal.samples.insert(out.signal.samples.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    if (int err = sf_error(sf.get()); err != SF_ERR_NO_ERROR)
+      throw InputError(file, std::string("read error: ") + sf_error_number(err));
+    return out;
+  }
+  out.signal = read_ffmpeg(file, why, &out.roles);
+  return out;
 }
 
 Signal resample(const Signal& in, int rate) {

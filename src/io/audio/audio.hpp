@@ -36,6 +36,16 @@ AudioInfo probe(const std::filesystem::path& file);
 // AudioInfo::start_time + k / rate. Throws pv::InputError (missing, unreadable, no audio stream,
 // corrupt data, implausible sample rate outside 1 kHz..1.536 MHz); pv::UsageError for a bad `rate`.
 Signal read_mono(const std::filesystem::path& file, int rate = 0);
+// What a channel carries (for BS.1770 channel weighting).
+enum class ChannelRole { Left, Right, Center, Lfe, LeftSurround, RightSurround, Other };
+struct Channels {
+  Signal signal;                   // interleaved, signal.channels per frame, at the file's rate
+  std::vector<ChannelRole> roles;  // one per channel
+};
+// Reads every channel of a file interleaved (libsndfile first, else the best audio stream through
+// FFmpeg, placed at its timestamps as read_mono does), with each channel's role from the file's
+// channel layout (WAV without one: L R C LFE Ls Rs; mono: centre). Throws pv::InputError.
+Channels read_channels(const std::filesystem::path& file);
 // Resamples with soxr (VHQ); any channel count (interleaved). Output length = round(n * rate / in_rate).
 Signal resample(const Signal& in, int rate);
 // Writes WAV (PCM 16 by default, PCM 24 or float 32) atomically. Integer formats scale by 2^(bits-1)
