@@ -23,15 +23,15 @@ namespace {
 
 pv::Performance cut(const pv::Performance& p, double seconds) {
   pv::Performance out;
-  for (pv::Note n : p.notes)
+  double end = 0.0;
+  for (const pv::Note& n : p.notes)
     if (n.onset < seconds) {
-      n.key_offset = std::min(n.key_offset, seconds);
-      n.sound_offset = std::min(n.sound_offset, seconds);
       out.notes.push_back(n);
+      end = std::max(end, n.key_offset);
     }
-  for (const auto& e : p.pedals)
-    if (e.time < seconds) out.pedals.push_back(e);
-  for (int cc : {64, 66, 67}) out.pedals.push_back({seconds, cc, 0, 0});
+  for (const pv::PedalEvent& e : p.pedals)
+    if (e.time < end) out.pedals.push_back(e);
+  for (int cc : {64, 66, 67}) out.pedals.push_back({end, cc, 0, 0});
   out.sort();
   return out;
 }
@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
       std::vector<double> e;
       double sm = 0;
       for (const auto& n : midi.notes) {
+        if (so.map(n.onset) < 0.1) continue;  // played before the recording started: not in the audio
         const double v = (aligned_time(res.map, n.onset, 22050) - so.map(n.onset)) * 1e3;
         e.push_back(std::fabs(v));
         if (dump) std::printf("  %8.3f p%3d v%3d err %8.2f\n", n.onset, n.pitch, n.velocity, v);

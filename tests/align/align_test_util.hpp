@@ -11,22 +11,26 @@
 
 namespace pvtest {
 
-// Notes starting before `seconds` (offsets clipped) and pedal events before it.
+// An excerpt: the notes starting before `seconds`, played out (their offsets kept), and the pedal
+// events up to the last of those offsets; the pedals are released there (the pianist stops at the cut
+// and lets the last notes ring, as at the end of a real take).
 inline pv::Performance cut(const pv::Performance& p, double seconds) {
   pv::Performance out;
-  for (pv::Note n : p.notes)
+  double end = 0.0;
+  for (const pv::Note& n : p.notes)
     if (n.onset < seconds) {
-      n.key_offset = std::min(n.key_offset, seconds);
-      n.sound_offset = std::min(n.sound_offset, seconds);
       out.notes.push_back(n);
+      end = std::max(end, n.key_offset);
     }
   for (const pv::PedalEvent& e : p.pedals)
-    if (e.time < seconds) out.pedals.push_back(e);
-  // Release the pedals at the cut so that nothing sustains forever.
-  for (int cc : {64, 66, 67}) out.pedals.push_back({seconds, cc, 0, 0});
+    if (e.time < end) out.pedals.push_back(e);
+  for (int cc : {64, 66, 67}) out.pedals.push_back({end, cc, 0, 0});
   out.sort();
   return out;
 }
+
+// Notes whose true time is before this (planted negative offsets) are not scored.
+constexpr double kRecordingStart = 0.1;
 
 struct OnsetErrors {
   std::vector<double> abs_ms;  // |aligned - truth| per note onset
@@ -44,6 +48,7 @@ inline OnsetErrors score(const pv::Performance& midi, const pv::align::TimeMap& 
   OnsetErrors e;
   double s = 0;
   for (const pv::Note& n : midi.notes) {
+    if (truth(n.onset) < kRecordingStart) continue;  // played before the recording started: not in the audio
     const double d = (pv::align::aligned_time(map, n.onset, rate) - truth(n.onset)) * 1e3;
     e.abs_ms.push_back(std::fabs(d));
     s += d;
@@ -51,7 +56,7 @@ inline OnsetErrors score(const pv::Performance& midi, const pv::align::TimeMap& 
   e.median = percentile(e.abs_ms, 0.5);
   e.p95 = percentile(e.abs_ms, 0.95);
   e.max = percentile(e.abs_ms, 1.0);
-  e.mean_signed = midi.notes.empty() ? 0 : s / midi.notes.size();
+  e.mean_signed = e.abs_ms.empty() ? 0 : s / e.abs_ms.size();
   return e;
 }
 
