@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/verb.hpp"
@@ -23,7 +24,7 @@ namespace {
 struct HandsOpts {
   std::vector<std::string> inputs;
   std::string output, binary, model = "full", models_dir;
-  bool static_mode = false, scores = false, json = false, mirrored = false, smooth = false;
+  bool static_mode = false, scores = false, world = false, json = false, mirrored = false, smooth = false;
   int threads = 2, max_hands = 2;
   float min_detection = 0.85f, min_presence = 0.8f;
 };
@@ -38,22 +39,37 @@ bool is_image(const fs::path& p) {
 
 struct Result {
   pv::hands_io::HandTrack track;
-  long frames = 0, left = 0, right = 0;
+  std::vector<pv::hands_io::FrameExtra> extras;  // track ids / world landmarks, when asked for
+  long frames = 0, left = 0, right = 0, with_hands = 0;
   double decode_ms = 0;
 };
 
-Result run_one(const fs::path& in, pv::vision::HandTracker& tracker) {
+Result run_one(const fs::path& in, pv::vision::HandTracker& tracker, bool track_ids, bool world) {
   using Clock = std::chrono::steady_clock;
   Result r;
   tracker.reset();
   auto add = [&](const auto& f) {
     auto hands = tracker.process(pv::vision::view_of(f), f.time);
-    auto hf = pv::vision::HandTracker::to_frame(hands, tracker.options().duplicate_iou);
+    const pv::vision::TrackedHand *lh = nullptr, *rh = nullptr;
+    auto hf = pv::vision::HandTracker::to_frame(hands, tracker.options().duplicate_iou, &lh, &rh);
     const auto idx = static_cast<size_t>(std::max<std::int64_t>(f.index, 0));
     if (r.track.frames.size() <= idx) r.track.frames.resize(idx + 1);
     r.left += hf.left.has_value();
     r.right += hf.right.has_value();
+    r.with_hands += hf.left || hf.right;
     r.track.frames[idx] = std::move(hf);
+    if (track_ids || world) {
+      if (r.extras.size() <= idx) r.extras.resize(idx + 1);
+      auto extra = [&](const pv::vision::TrackedHand* h) {
+        std::optional<pv::hands_io::HandExtra> e;
+        if (!h) return e;
+        e.emplace();
+        if (track_ids) e->track_id = h->track_id;
+        if (world) e->world = h->hand.world;
+        return e;
+      };
+      r.extras[idx] = {extra(lh), extra(rh)};
+    }
     ++r.frames;
   };
   if (is_image(in)) {
@@ -78,6 +94,25 @@ Result run_one(const fs::path& in, pv::vision::HandTracker& tracker) {
   return r;
 }
 
+// PianoVAM's thresholds (detection 0.85, presence 0.8) are the defaults; on clips where the wrist is out of the
+// frame the palm detector never scores that high, which silently gives an empty Handskeleton: say so.
+void warn_few_hands(const std::string& input, const Result& r, float min_detection, float min_presence) {
+  const bool none = r.with_hands == 0;
+  const bool few = r.frames >= 20 && r.with_hands * 10 < r.frames;  // hands on < 10 % of the frames
+  if (!none && !few) return;
+  if (none)
+    std::fprintf(stderr, "pianovam hands: %s: no hands found", input.c_str());
+  else
+    std::fprintf(stderr, "pianovam hands: %s: hands found on only %ld of %ld frames", input.c_str(), r.with_hands,
+                 r.frames);
+  if (min_detection > 0.5f || min_presence > 0.5f)
+    std::fprintf(stderr,
+                 ". With PianoVAM's thresholds (--min-detection %.2f --min-presence %.2f) palms whose wrist is out "
+                 "of the frame are missed; try --min-detection 0.5 --min-presence 0.5 (MediaPipe's defaults)",
+                 static_cast<double>(min_detection), static_cast<double>(min_presence));
+  std::fprintf(stderr, "\n");
+}
+
 }  // namespace
 
 static pv::cli::Verb reg{"hands", 40, [](CLI::App& app) {
@@ -99,7 +134,12 @@ static pv::cli::Verb reg{"hands", 40, [](CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_flag("--mirrored", o->mirrored, "The camera image is mirrored (selfie view): keep MediaPipe's raw labels");
   cmd->add_flag("--smooth", o->smooth, "Temporal smoothing of the landmarks along each track (One Euro filter)");
-  cmd->add_flag("--scores", o->scores, "Add presence and handedness scores to the JSON");
+  cmd->add_flag("--scores", o->scores,
+                "Add \"Left_score\"/\"Right_score\": [presence, handedness] and \"Left_track_id\"/\"Right_track_id\" "
+                "to the JSON");
+  cmd->add_flag("--world", o->world,
+                "Add \"Left_world_landmarks\"/\"Right_world_landmarks\": MediaPipe's world landmarks [[x,y,z]x21] "
+                "in metres (origin at the hand's centre) to the JSON");
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
   return [o]() -> int {
     pv::vision::HandsOptions opt;
@@ -123,9 +163,9 @@ static pv::cli::Verb reg{"hands", 40, [](CLI::App& app) {
       const fs::path in = in_str;
       // Still images are always processed as static images.
       if (is_image(in) && !opt.static_mode) tracker.reset();
-      Result r = run_one(in, tracker);
+      Result r = run_one(in, tracker, o->scores, o->world);
       fs::path out = many ? fs::path(o->output) / (in.stem().string() + ".json") : fs::path(o->output);
-      pv::hands_io::write_json(out, r.track, o->scores);
+      pv::hands_io::write_json(out, r.track, o->scores, r.extras.empty() ? nullptr : &r.extras);
       json item = {{"file", in_str}, {"output", out.string()}, {"frames", r.frames},
                    {"frames_with_left", r.left}, {"frames_with_right", r.right}};
       if (!o->binary.empty()) {
@@ -133,7 +173,7 @@ static pv::cli::Verb reg{"hands", 40, [](CLI::App& app) {
         pv::write_file_atomic(bin, pv::hands_io::to_binary(r.track));
         item["binary"] = bin.string();
       }
-      if (r.left + r.right == 0) std::fprintf(stderr, "pianovam hands: %s: no hands found\n", in_str.c_str());
+      warn_few_hands(in_str, r, o->min_detection, o->min_presence);
       summary["inputs"].push_back(item);
       decode_ms += r.decode_ms;
       frames += r.frames;

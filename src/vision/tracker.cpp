@@ -154,7 +154,10 @@ std::vector<TrackedHand> HandTracker::process(const ImageView& img, double time)
   return out;
 }
 
-HandFrame HandTracker::to_frame(const std::vector<TrackedHand>& hands, float duplicate_iou) {
+HandFrame HandTracker::to_frame(const std::vector<TrackedHand>& hands, float duplicate_iou, const TrackedHand** left,
+                                const TrackedHand** right) {
+  if (left) *left = nullptr;
+  if (right) *right = nullptr;
   // Duplicates (same physical hand found twice): keep the first (tracked hands come last and are preferred by
   // MediaPipe's association; here the higher presence wins).
   std::vector<const TrackedHand*> kept;
@@ -173,6 +176,7 @@ HandFrame HandTracker::to_frame(const std::vector<TrackedHand>& hands, float dup
   for (const auto* h : kept) {
     auto& slot = h->pianist_right ? f.right : f.left;
     if (slot) continue;
+    if (const TrackedHand** chosen = h->pianist_right ? right : left) *chosen = h;
     HandObservation o;
     o.points = h->hand.landmarks;
     o.presence = h->hand.presence;

@@ -58,7 +58,9 @@ class HandTracker {
   // `time` is the frame's presentation time in seconds (used by smoothing; < 0: 30 fps assumed).
   std::vector<TrackedHand> process(const ImageView& img, double time = -1);
   // The pianist's hands for the Handskeleton (duplicates removed, at most one Left and one Right).
-  static HandFrame to_frame(const std::vector<TrackedHand>& hands, float duplicate_iou);
+  // `left`/`right` (optional) receive the hands that fill those slots (null when empty).
+  static HandFrame to_frame(const std::vector<TrackedHand>& hands, float duplicate_iou,
+                            const TrackedHand** left = nullptr, const TrackedHand** right = nullptr);
   void reset();
   const HandsTiming& timing() const { return timing_; }
   const HandsOptions& options() const { return opt_; }

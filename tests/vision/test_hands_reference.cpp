@@ -18,6 +18,8 @@ std::filesystem::path models() { return std::filesystem::path(PV_SOURCE_DIR) / "
 struct Stats {
   int images = 0, ref_hands = 0, our_hands = 0, count_mismatch = 0, label_mismatch = 0, matched = 0;
   double err_sum = 0, err_max = 0;
+  int world_compared = 0;
+  double world_err_sum = 0;  // mean world-landmark distance per hand (metres)
 };
 
 // Mean landmark distance in pixels divided by the image's larger side.
@@ -64,6 +66,17 @@ Stats compare_images(const char* ref_name, pvv::ModelKind kind) {
       ++st.matched;
       st.err_sum += best;
       st.err_max = std::max(st.err_max, best);
+      if (r.contains("world_landmarks")) {
+        double we = 0;
+        for (size_t i = 0; i < 21; ++i) {
+          const auto& w = r["world_landmarks"][i];
+          const auto& o = bh->hand.world[i];
+          we += std::sqrt(std::pow(w[0].get<double>() - o.x, 2) + std::pow(w[1].get<double>() - o.y, 2) +
+                          std::pow(w[2].get<double>() - o.z, 2));
+        }
+        st.world_err_sum += we / 21.0;
+        ++st.world_compared;
+      }
       const bool ref_right = r["handedness"]["label"] == "Right";
       if (ref_right != bh->hand.raw_right()) ++st.label_mismatch;
       if (std::getenv("PV_VERBOSE"))
@@ -73,9 +86,10 @@ Stats compare_images(const char* ref_name, pvv::ModelKind kind) {
     }
   }
   std::printf("%s: %d images, hands ref %d ours %d, count mismatches %d, matched %d, label mismatches %d, "
-              "mean landmark error %.3g (max %.3g) of image size\n",
+              "mean landmark error %.3g (max %.3g) of image size, world landmarks: %d hands, mean error %.3g m\n",
               ref_name, st.images, st.ref_hands, st.our_hands, st.count_mismatch, st.matched, st.label_mismatch,
-              st.matched ? st.err_sum / st.matched : 0.0, st.err_max);
+              st.matched ? st.err_sum / st.matched : 0.0, st.err_max, st.world_compared,
+              st.world_compared ? st.world_err_sum / st.world_compared : 0.0);
   return st;
 }
 
@@ -89,6 +103,9 @@ TEST(HandsReference, ImagesFull) {
   EXPECT_EQ(st.matched, st.ref_hands);
   EXPECT_EQ(st.label_mismatch, 0);
   EXPECT_LE(st.err_sum / std::max(st.matched, 1), 0.005);
+  // World landmarks (written with --world): same as MediaPipe's to well under a millimetre.
+  EXPECT_EQ(st.world_compared, st.matched);
+  EXPECT_LE(st.world_err_sum / std::max(st.world_compared, 1), 1e-4);
 }
 
 TEST(HandsReference, ImagesLite) {
@@ -99,4 +116,7 @@ TEST(HandsReference, ImagesLite) {
   EXPECT_EQ(st.matched, st.ref_hands);
   EXPECT_EQ(st.label_mismatch, 0);
   EXPECT_LE(st.err_sum / std::max(st.matched, 1), 0.005);
+  // World landmarks (written with --world): same as MediaPipe's to well under a millimetre.
+  EXPECT_EQ(st.world_compared, st.matched);
+  EXPECT_LE(st.world_err_sum / std::max(st.world_compared, 1), 1e-4);
 }

@@ -377,23 +377,24 @@ void append_float(std::string& out, float v) {
   (void)ec;
   out.append(buf, p);
 }
-void append_hand(std::string& out, const HandObservation& h) {
+void append_points(std::string& out, const HandLandmarks& points) {
   out += '[';
   for (size_t i = 0; i < 21; ++i) {
     if (i) out += ", ";
     out += '[';
-    append_float(out, h.points[i].x);
+    append_float(out, points[i].x);
     out += ", ";
-    append_float(out, h.points[i].y);
+    append_float(out, points[i].y);
     out += ", ";
-    append_float(out, h.points[i].z);
+    append_float(out, points[i].z);
     out += ']';
   }
   out += ']';
 }
+void append_hand(std::string& out, const HandObservation& h) { append_points(out, h.points); }
 }  // namespace
 
-std::string to_json(const HandTrack& t, bool with_scores) {
+std::string to_json(const HandTrack& t, bool with_scores, const std::vector<FrameExtra>* extras) {
   std::string out;
   out.reserve(t.frames.size() * 1400 + 4);
   out += '{';
@@ -422,6 +423,21 @@ std::string to_json(const HandTrack& t, bool with_scores) {
         append_float(out, slot->handedness);
         out += ']';
       }
+      if (extras && slot && i < extras->size()) {
+        const auto& extra = h == 0 ? (*extras)[i].left : (*extras)[i].right;
+        if (extra && extra->track_id >= 0) {
+          out += ", \"";
+          out += key;
+          out += "_track_id\": ";
+          out += std::to_string(extra->track_id);
+        }
+        if (extra && extra->world) {
+          out += ", \"";
+          out += key;
+          out += "_world_landmarks\": ";
+          append_points(out, *extra->world);
+        }
+      }
     }
     out += '}';
   }
@@ -429,8 +445,9 @@ std::string to_json(const HandTrack& t, bool with_scores) {
   return out;
 }
 
-void write_json(const std::filesystem::path& file, const HandTrack& t, bool with_scores) {
-  write_file_atomic(file, to_json(t, with_scores));
+void write_json(const std::filesystem::path& file, const HandTrack& t, bool with_scores,
+                const std::vector<FrameExtra>* extras) {
+  write_file_atomic(file, to_json(t, with_scores, extras));
 }
 
 // ---- binary form ----

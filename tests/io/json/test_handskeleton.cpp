@@ -87,6 +87,49 @@ TEST(Handskeleton, FastAndDomAgree) {
   EXPECT_TRUE(same(pv::hands_io::detail::parse_json_fast(py, "p"), pv::hands_io::detail::parse_json_dom(py, "p")));
 }
 
+// Track ids and world landmarks (hands --scores / --world): extra keys after each present hand; without extras
+// the text is unchanged; both parsers read such files and give the same hands.
+TEST(Handskeleton, ExtraKeysAreWrittenAndSkippedByTheReader) {
+  HandTrack t = random_track(40, 7, true);
+  std::vector<pv::hands_io::FrameExtra> extras(t.frames.size());
+  for (size_t i = 0; i < t.frames.size(); ++i) {
+    if (t.frames[i].left) extras[i].left = pv::hands_io::HandExtra{static_cast<int>(i % 3) + 1, std::nullopt};
+    if (t.frames[i].right) {
+      pv::HandLandmarks w{};
+      for (size_t k = 0; k < 21; ++k) w[k] = {0.01f * static_cast<float>(k), -0.02f, 0.003f};
+      extras[i].right = pv::hands_io::HandExtra{7, w};
+    }
+  }
+  const std::string plain = pv::hands_io::to_json(t, true);
+  EXPECT_EQ(pv::hands_io::to_json(t, true, nullptr), plain);
+  const std::string text = pv::hands_io::to_json(t, true, &extras);
+  ASSERT_NE(text, plain);
+  auto doc = nlohmann::json::parse(text);
+  size_t with_left = 0, with_right = 0;
+  for (size_t i = 0; i < t.frames.size(); ++i) {
+    const auto& f = doc[std::to_string(i)];
+    if (t.frames[i].left) {
+      ++with_left;
+      EXPECT_EQ(f["Left_track_id"].get<int>(), static_cast<int>(i % 3) + 1);
+      EXPECT_FALSE(f.contains("Left_world_landmarks"));
+    } else {
+      EXPECT_FALSE(f.contains("Left_track_id"));
+    }
+    if (t.frames[i].right) {
+      ++with_right;
+      EXPECT_EQ(f["Right_track_id"].get<int>(), 7);
+      ASSERT_EQ(f["Right_world_landmarks"].size(), 21u);
+      EXPECT_FLOAT_EQ(f["Right_world_landmarks"][20][0].get<float>(), 0.2f);
+      EXPECT_FLOAT_EQ(f["Right_world_landmarks"][3][2].get<float>(), 0.003f);
+    }
+  }
+  EXPECT_GT(with_left, 0u);
+  EXPECT_GT(with_right, 0u);
+  EXPECT_TRUE(same(pv::hands_io::detail::parse_json_fast(text, "x"), t, true));
+  EXPECT_TRUE(same(pv::hands_io::detail::parse_json_dom(text, "x"), t, true));
+  EXPECT_TRUE(same(pv::hands_io::parse_json(text, "x"), t, true));
+}
+
 TEST(Handskeleton, SparseKeysAndFallback) {
   // Frames 0 and 1 absent, frame 3 null, key written with an escape (fallback path).
   std::string text = "{\"2\": {\"Right\": " + hand_json(21) + "}, \"3\": null, \"\\u0035\": {\"Left\": null}}";
