@@ -7,7 +7,9 @@
 #include <exception>
 #include <cstring>
 #include <limits>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <algorithm>
 #include <numeric>
 #include <unordered_map>
@@ -27,39 +29,85 @@ float half_to_float(std::uint16_t h) {
   return sign ? -v : v;
 }
 
+struct ThreadPool::Workers {
+  std::mutex mu;
+  std::condition_variable start, done;
+  const std::function<void(size_t)>* fn = nullptr;
+  size_t n = 0, stride = 1;
+  unsigned generation = 0;
+  int finished = 0;
+  bool stop = false;
+  std::exception_ptr error;
+  std::vector<std::thread> threads;
+
+  void run_items(size_t first) {
+    for (size_t i = first; i < n; i += stride) {
+      try {
+        (*fn)(i);
+      } catch (...) {
+        std::lock_guard lk(mu);
+        if (!error) error = std::current_exception();
+      }
+    }
+  }
+  void loop(size_t index) {
+    unsigned seen = 0;
+    for (;;) {
+      {
+        std::unique_lock lk(mu);
+        start.wait(lk, [&] { return stop || generation != seen; });
+        if (stop) return;
+        seen = generation;
+      }
+      run_items(index);
+      std::lock_guard lk(mu);
+      ++finished;
+      done.notify_all();
+    }
+  }
+};
+
 ThreadPool::ThreadPool(int threads) : threads_(std::max(threads, 1)) {
   if (threads_ > 1) {
     pool_ = pthreadpool_create(static_cast<size_t>(threads_));
     if (!pool_) throw Error("cannot create a thread pool of " + std::to_string(threads_) + " threads");
+    workers_ = std::make_unique<Workers>();
+    workers_->stride = static_cast<size_t>(threads_);
+    for (int t = 1; t < threads_; ++t)
+      workers_->threads.emplace_back([w = workers_.get(), t] { w->loop(static_cast<size_t>(t)); });
   }
 }
+
 void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) const {
-  if (!pool_ || n < 2) {
+  if (!workers_ || n < 2) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
   }
-  struct Ctx {
-    const std::function<void(size_t)>* fn;
-    std::mutex mu;
-    std::exception_ptr error;
-  } ctx{&fn, {}, nullptr};
-  pthreadpool_parallelize_1d(
-      static_cast<pthreadpool_t>(pool_),
-      [](void* p, size_t i) {
-        auto* c = static_cast<Ctx*>(p);
-        try {
-          (*c->fn)(i);
-        } catch (...) {
-          std::lock_guard lk(c->mu);
-          if (!c->error) c->error = std::current_exception();
-        }
-      },
-      // Workers sleep as soon as the job is done instead of spinning: the cores are shared with the decoder.
-      &ctx, n, PTHREADPOOL_FLAG_YIELD_WORKERS);
-  if (ctx.error) std::rethrow_exception(ctx.error);
+  Workers& w = *workers_;
+  {
+    std::lock_guard lk(w.mu);
+    w.fn = &fn;
+    w.n = n;
+    w.finished = 0;
+    w.error = nullptr;
+    ++w.generation;
+  }
+  w.start.notify_all();
+  w.run_items(0);
+  std::unique_lock lk(w.mu);
+  w.done.wait(lk, [&] { return w.finished == static_cast<int>(w.threads.size()); });
+  if (w.error) std::rethrow_exception(w.error);
 }
 
 ThreadPool::~ThreadPool() {
+  if (workers_) {
+    {
+      std::lock_guard lk(workers_->mu);
+      workers_->stop = true;
+    }
+    workers_->start.notify_all();
+    for (auto& t : workers_->threads) t.join();
+  }
   if (pool_) pthreadpool_destroy(static_cast<pthreadpool_t>(pool_));
 }
 

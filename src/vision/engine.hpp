@@ -20,11 +20,15 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
   void* handle() const { return pool_; }  // pthreadpool_t
   int threads() const { return threads_; }
-  // Runs fn(0..n-1) on the pool's threads (inline when single-threaded); rethrows the first exception.
+  // Runs fn(0..n-1) on the pool's threads (item i on thread i % threads, the caller being thread 0; inline when
+  // single-threaded); rethrows the first exception. Waiting threads block (no spinning: the cores are shared
+  // with the video decoder).
   void parallel_for(size_t n, const std::function<void(size_t)>& fn) const;
 
  private:
-  void* pool_ = nullptr;
+  struct Workers;
+  void* pool_ = nullptr;  // pthreadpool for XNNPACK runtimes
+  std::unique_ptr<Workers> workers_;  // parallel_for
   int threads_ = 1;
 };
 
