@@ -49,7 +49,7 @@ nlohmann::json AlignReport::to_json() const {
           {"pedals", pedals},
           {"audio_duration_s", audio_duration},
           {"midi_duration_s", midi_duration},
-          {"seconds", {{"features", seconds_features}, {"dtw", seconds_dtw}}},
+          {"seconds", {{"features", seconds_features}, {"room", seconds_room}, {"dtw", seconds_dtw}}},
           {"warnings", warnings}};
 }
 
@@ -107,6 +107,7 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   worker.join();
   if (err) std::rethrow_exception(err);
   R.render_features = cqt_magnitude(std::move(rendered), opt.cqt);
+  const auto t_room = std::chrono::steady_clock::now();
   if (opt.room == RoomMode::Estimate) {
     const RoomFit fit = estimate_room_fine(R.render_features, R.audio_features, opt.floor_db, opt.dtw);
     R.room = fit.model;
@@ -118,6 +119,7 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   apply_room(R.render_features, R.room);
   if (opt.refine_onsets) apply_room(render_attacks, R.room);
   rep.room = R.room;
+  rep.seconds_room = seconds_since(t_room);
   make_features(R.render_features, opt);
   rep.seconds_features = seconds_since(t0);
 

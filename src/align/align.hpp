@@ -48,7 +48,7 @@ struct AlignReport {
   double room_distance = 0.0, dry_distance = 0.0;
   int notes = 0, pedals = 0;
   double audio_duration = 0.0, midi_duration = 0.0;
-  double seconds_features = 0.0, seconds_dtw = 0.0;
+  double seconds_features = 0.0, seconds_room = 0.0, seconds_dtw = 0.0;  // features includes room
   std::vector<std::string> warnings;
   nlohmann::json to_json() const;
 };

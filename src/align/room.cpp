@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 namespace pv::align {
@@ -99,18 +100,27 @@ RoomFit estimate_room_fine(const Features& render, const Features& audio, double
   };
   fit.dry_distance = fit.distance = score(RoomModel{});
   // Coordinate search: decay time at a middling direct share, then the direct share, then the time.
+  // The candidates of a step are scored in parallel (pure functions of shared, read-only inputs).
   RoomModel best{};
   double best_d = fit.dry_distance;
-  auto consider = [&](RoomModel m) {
-    const double d = score(m);
-    if (d < best_d) best_d = d, best = m;
+  auto consider = [&](const std::vector<RoomModel>& models) {
+    std::vector<double> d(models.size());
+    const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 4));
+    std::vector<std::thread> pool;
+    for (unsigned w = 0; w < threads; ++w)
+      pool.emplace_back([&, w] {
+        for (std::size_t c = w; c < models.size(); c += threads) d[c] = score(models[c]);
+      });
+    for (auto& t : pool) t.join();
+    for (std::size_t c = 0; c < models.size(); ++c)
+      if (d[c] < best_d) best_d = d[c], best = models[c];
   };
-  for (double tau : {0.05, 0.1, 0.15, 0.22, 0.33}) consider({0.2, tau});
+  consider({{0.2, 0.05}, {0.2, 0.1}, {0.2, 0.15}, {0.2, 0.22}, {0.2, 0.33}});
   if (!best.dry()) {
     const double tau = best.tau_s;
-    for (double direct : {0.5, 0.3, 0.12, 0.07, 0.04}) consider({direct, tau});
+    consider({{0.5, tau}, {0.3, tau}, {0.12, tau}, {0.07, tau}, {0.04, tau}});
     const double direct = best.direct;
-    for (double f : {0.7, 1.4}) consider({direct, tau * f});
+    consider({{direct, tau * 0.7}, {direct, tau * 1.4}});
   }
   fit.model = best;
   fit.distance = best_d;
