@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numbers>
+#include <vector>
 
 namespace pv::vision {
 
@@ -66,29 +67,39 @@ void crop_walk(const ImageView& img, const NormRect& roi, int out_w, int out_h, 
   const int wmax = img.width - 1, hmax = img.height - 1;
   const float du = 1.f / static_cast<float>(out_w);
   const float dxj = rw * c * du, dyj = rw * s * du;  // source step per output column
+  // Per row, positions, integer parts and weights first (a loop the compiler vectorises), then the sampling.
+  std::vector<float> axs(static_cast<size_t>(out_w)), ays(axs.size());
+  std::vector<int> ixs(axs.size()), iys(axs.size()), outside(axs.size());
   for (int i = 0; i < out_h; ++i) {
     const float v = (static_cast<float>(i) + 0.5f) / static_cast<float>(out_h) - 0.5f;
     const float u0 = 0.5f * du - 0.5f;
     // pixel-centre offset folded in: px = sx - 0.5
     const float px0 = cx + u0 * rw * c - v * rh * s - 0.5f, py0 = cy + u0 * rw * s + v * rh * c - 0.5f;
-    float* o = out + static_cast<size_t>(i) * static_cast<size_t>(out_w) * 3;
-    for (int j = 0; j < out_w; ++j, o += 3) {
+    for (int j = 0; j < out_w; ++j) {
       float px = px0 + static_cast<float>(j) * dxj, py = py0 + static_cast<float>(j) * dyj;
-      if (zero_border && (px < -0.5f || py < -0.5f || px > W - 0.5f || py > H - 0.5f)) {
-        o[0] = o[1] = o[2] = 0.f;
-        continue;
-      }
+      outside[static_cast<size_t>(j)] = px < -0.5f || py < -0.5f || px > W - 0.5f || py > H - 0.5f;
       // Beyond the edges both neighbours clamp to the edge pixel, so clamping the position changes nothing
       // (and keeps the integer conversion defined; NaN goes to the left/top edge).
       px = px > -2.f ? (px < W + 1.f ? px : W + 1.f) : -2.f;
       py = py > -2.f ? (py < H + 1.f ? py : H + 1.f) : -2.f;
       const int ix = floor_int(px), iy = floor_int(py);
-      const float ax = px - static_cast<float>(ix), ay = py - static_cast<float>(iy);
+      ixs[static_cast<size_t>(j)] = ix;
+      iys[static_cast<size_t>(j)] = iy;
+      axs[static_cast<size_t>(j)] = px - static_cast<float>(ix);
+      ays[static_cast<size_t>(j)] = py - static_cast<float>(iy);
+    }
+    float* o = out + static_cast<size_t>(i) * static_cast<size_t>(out_w) * 3;
+    for (size_t j = 0; j < static_cast<size_t>(out_w); ++j, o += 3) {
+      if (zero_border && outside[j]) {
+        o[0] = o[1] = o[2] = 0.f;
+        continue;
+      }
+      const int ix = ixs[j], iy = iys[j];
       if (static_cast<unsigned>(ix) < static_cast<unsigned>(wmax) && static_cast<unsigned>(iy) < static_cast<unsigned>(hmax))
-        sample(o, ix, ix + 1, iy, iy + 1, ax, ay);  // inside: no clamping
+        sample(o, ix, ix + 1, iy, iy + 1, axs[j], ays[j]);  // inside: no clamping
       else
         sample(o, std::clamp(ix, 0, wmax), std::clamp(ix + 1, 0, wmax), std::clamp(iy, 0, hmax),
-               std::clamp(iy + 1, 0, hmax), ax, ay);
+               std::clamp(iy + 1, 0, hmax), axs[j], ays[j]);
     }
   }
 }
