@@ -196,6 +196,17 @@ void accuracy_sweep() {
       ref[i] = record(perf, rs[i], kRefRate, {}, 100 + 2 * static_cast<std::uint32_t>(i + 10 * f), 30.0);
       tgt[i] = record_target(perf, rs[i], kTgtRate, planted.offset_s, planted.drift_ppm,
                              101 + 2 * static_cast<std::uint32_t>(i + 10 * f), 30.0);
+      if (std::getenv("PV_BENCH_SYNC_VERBOSE")) {
+        auto stats = [](const std::vector<float>& v) {
+          double s2 = 0, pk = 0;
+          for (float x : v) s2 += double(x) * x, pk = std::max(pk, double(std::fabs(x)));
+          return std::pair{std::sqrt(s2 / std::max<std::size_t>(1, v.size())), pk};
+        };
+        const auto [r1, p1] = stats(ref[i]);
+        const auto [r2, p2] = stats(tgt[i]);
+        std::printf("    %s: ref %zu samples rms %.4f peak %.3f | target %zu rms %.4f peak %.3f\n", room_name(rs[i]).c_str(),
+                    ref[i].size(), r1, p1, tgt[i].size(), r2, p2);
+      }
     }
     for (std::size_t a = 0; a < nr; ++a)
       for (std::size_t b = 0; b < nr; ++b) {
@@ -210,10 +221,10 @@ void accuracy_sweep() {
           const auto r = sync::estimate(ref[a], kRefRate, tgt[b], kTgtRate, o);
           e = std::abs(r.offset - planted.offset_s) * 1e3;
           if (std::getenv("PV_BENCH_SYNC_VERBOSE"))
-            std::printf("    %s->%s offset %.5f (true %.5f) drift %.1f (true %.1f) conf %.3f psr %.1f used %d/%d mid err %.3f ms\n",
+            std::printf("    %s->%s offset %.5f (true %.5f) drift %.1f (true %.1f) conf %.3f psr %.1f used %d/%d mid err %.3f ms reverb %.3f %.3f\n",
                         room_name(rs[a]).c_str(), room_name(rs[b]).c_str(), r.offset, planted.offset_s, r.drift_ppm,
                         planted.drift_ppm, r.confidence, r.psr, r.windows_used, r.windows_voiced,
-                        (r.to_target(30.0) - planted(30.0)) * 1e3);
+                        (r.to_target(30.0) - planted(30.0)) * 1e3, r.reference_reverb, r.target_reverb);
         } catch (const std::exception& ex) {
           std::printf("  %s: %s -> %s failed: %s\n", file.filename().c_str(), room_name(rs[a]).c_str(),
                       room_name(rs[b]).c_str(), ex.what());

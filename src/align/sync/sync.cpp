@@ -171,8 +171,9 @@ std::vector<float> resample(std::span<const float> in, double in_rate, double ou
 
 namespace {
 
+// One estimate. `seed`: a known offset (s, drift 0) that replaces the coarse onset-envelope stage.
 Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<const float> tgt_in, int tgt_rate,
-                     const Options& opt) {
+                     const Options& opt, const double* seed = nullptr) {
   if (ref_rate <= 0 || tgt_rate <= 0) throw Error("sync: sample rate must be positive");
   if (ref_in.empty()) throw Error("sync: the reference audio is empty");
   if (tgt_in.empty()) throw Error("sync: the target audio is empty");
@@ -209,9 +210,21 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
                           : std::clamp(static_cast<int>(std::ceil((er - lw) / (20.0 * env_rate))) + 1, 2,
                                        std::max(2, opt.coarse_windows));
   std::vector<WindowOffset> coarse;
-  {
+  if (seed) {
+    coarse.push_back({0.0, *seed, 1.0, false});
+  } else {
     GccPhat gcc(GccPhat::fft_size_for(static_cast<std::size_t>(lw + et)));
     const double env_rms = rms(ex);
+    // Each excerpt's correlation over the offset o (frames), kept to be stacked: a repetitive piece
+    // in a reverberant room can give one excerpt a stronger peak at a repeat than at the truth,
+    // but only the truth adds up over all excerpts.
+    const long o_lo = -er, o_hi = et;
+    std::vector<double> ostack(static_cast<std::size_t>(o_hi - o_lo + 1), 0.0);
+    struct Excerpt {
+      long a, omin, omax;
+      std::vector<float> corr;  // index o - omin
+    };
+    std::vector<Excerpt> excerpts;
     for (int k = 0; k < kc; ++k) {
       const long a = kc == 1 ? 0 : static_cast<long>(std::llround(static_cast<double>(er - lw) * k / (kc - 1)));
       std::span<const float> xs(ex.data() + a, static_cast<std::size_t>(lw));
@@ -222,19 +235,54 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
       const long omin = std::max(-(a + lw) + min_overlap, static_cast<long>(-lim));
       const long omax = std::min(et - min_overlap, static_cast<long>(lim));
       if (omin > omax) continue;
-      const Peak p = gcc.find(xs, ey, omin + a, omax + a, Weighting{0.0, 0.5, 1.0}, 2);
-      coarse.push_back({(a + lw / 2.0) / env_rate, (p.lag - a) / env_rate, std::max(p.psr, 0.0), false});
+      gcc.find(xs, ey, omin + a, omax + a, Weighting{0.0, 0.5, 1.0}, 2);
+      Excerpt e{a, omin, omax, {}};
+      const long n = static_cast<long>(gcc.size());
+      for (long o = omin; o <= omax; ++o) {
+        const long lag = o + a;
+        e.corr.push_back(static_cast<float>(gcc.correlation()[lag >= 0 ? lag : lag + n]));
+      }
+      excerpts.push_back(std::move(e));
+    }
+    // Stack with a tolerance for drift: each excerpt adds its largest value within the offset change
+    // the drift limit allows between it and the middle of the reference.
+    const double t_mid_env = er / 2.0;
+    for (const Excerpt& e : excerpts) {
+      const long tol = 1 + static_cast<long>(std::ceil(max_drift * std::abs(e.a + lw / 2.0 - t_mid_env)));
+      for (long o = std::max(o_lo, e.omin - tol); o <= std::min(o_hi, e.omax + tol); ++o) {
+        float best = -1e30f;
+        for (long q = std::max(e.omin, o - tol); q <= std::min(e.omax, o + tol); ++q) best = std::max(best, e.corr[q - e.omin]);
+        if (best > -1e30f) ostack[o - o_lo] += best;
+      }
+    }
+    const long o_star = o_lo + static_cast<long>(std::max_element(ostack.begin(), ostack.end()) - ostack.begin());
+    // Each excerpt's own peak near the stacked offset becomes a point of the coarse line.
+    for (const Excerpt& e : excerpts) {
+      const long tol = 2 + static_cast<long>(std::ceil(max_drift * std::abs(e.a + lw / 2.0 - t_mid_env)));
+      const long q0 = std::max(e.omin + 1, o_star - tol), q1 = std::min(e.omax - 1, o_star + tol);
+      if (q0 > q1) continue;
+      long qb = q0;
+      for (long q = q0; q <= q1; ++q)
+        if (e.corr[q - e.omin] > e.corr[qb - e.omin]) qb = q;
+      double o = static_cast<double>(qb);
+      const double l = e.corr[qb - 1 - e.omin], c = e.corr[qb - e.omin], r = e.corr[qb + 1 - e.omin];
+      if (l - 2 * c + r < 0) o += std::clamp(0.5 * (l - r) / (l - 2 * c + r), -1.0, 1.0);
+      double s1 = 0, s2 = 0;
+      for (float v : e.corr) s1 += v, s2 += static_cast<double>(v) * v;
+      const double nn = static_cast<double>(e.corr.size());
+      const double sd = std::sqrt(std::max(1e-300, s2 / nn - (s1 / nn) * (s1 / nn)));
+      coarse.push_back({(e.a + lw / 2.0) / env_rate, o / env_rate, std::max(0.0, (c - s1 / nn) / sd), false});
     }
   }
   if (coarse.empty()) throw Error("sync: no part of the reference has enough onsets to correlate");
   std::vector<int> cin;
-  const Line cline = robust_line(coarse, 0.01, max_drift, cin);
+  const Line cline = seed ? Line{*seed, 0.0} : robust_line(coarse, 0.01, max_drift, cin);
   const double cspan = cin.size() >= 3 ? coarse[cin.back()].ref_time - coarse[cin.front()].ref_time : 0.0;
   // Slope uncertainty of the coarse line (a few ms of envelope error over its span).
-  const double dslope = cspan >= 60.0 ? std::clamp(0.01 / cspan, 5e-6, max_drift) : max_drift;
+  const double dslope = seed || cspan < 60.0 ? max_drift : std::clamp(0.01 / cspan, 5e-6, max_drift);
   // Undo the coarse drift on the target clock (tau = target_time / (1 + drift)): within a fine window a
   // drift of a few hundred ppm would smear the sharp GCC-PHAT peaks over several samples.
-  const double pre_drift = cspan >= 60.0 ? cline.b : 0.0;
+  const double pre_drift = !seed && cspan >= 60.0 ? cline.b : 0.0;
   if (pre_drift != 0.0) y = resample(y, fs, fs / (1.0 + pre_drift));
   const double b_c = 0.0;
 
@@ -348,11 +396,29 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
     return false;
   };
   long kbest = kmax;
+  auto reverberance = [&](const std::vector<double>& ac) {
+    double e = 0;
+    for (long d = 2 * exclude; d <= 2 * kstack; ++d) e += ac[d] * ac[d];
+    return ac[0] > 0 ? e / (ac[0] * ac[0]) : 0.0;
+  };
+  res.reference_reverb = reverberance(auto_ref);
+  res.target_reverb = reverberance(auto_tgt);
   for (long k = 1; k < kmax; ++k)
     if (is_max(k) && stack[k] >= opt.direct_peak_ratio * stack[kmax] && !echo_of_ref(k)) {
       kbest = k;
       break;
     }
+  {
+    // Stacked energy before vs after the chosen peak, symmetrically around it: with a drier
+    // reference the room's reflections all come after the direct sound.
+    double pre = 0, post = 0;
+    const long span = std::min(kbest, static_cast<long>(stack.size()) - 1 - kbest);
+    for (long d = exclude + 1; d <= span; ++d) {
+      pre += std::pow(std::max(0.0, stack[kbest - d]), 2);
+      post += std::pow(std::max(0.0, stack[kbest + d]), 2);
+    }
+    res.pre_peak_energy = pre + post > 0 ? pre / (pre + post) : 0.5;
+  }
   double sum = 0, sum2 = 0;
   long cnt = 0;
   for (long k = 0; k < static_cast<long>(stack.size()); ++k) {
@@ -435,10 +501,9 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
   return res;
 }
 
-}  // namespace
 
-Result estimate(std::span<const float> ref, int ref_rate, std::span<const float> tgt, int tgt_rate,
-                const Options& opt) {
+Result one_way(std::span<const float> ref, int ref_rate, std::span<const float> tgt, int tgt_rate,
+               const Options& opt) {
   // First pass: offset and drift. Within one fine window a drift left in the target smears the sharp
   // direct-sound peak (300 ppm over 3 s: 0.9 ms) while the broad reverberant part survives, so a
   // drift found here is undone on the whole target and the offset measured again on the de-drifted
@@ -455,7 +520,13 @@ Result estimate(std::span<const float> ref, int ref_rate, std::span<const float>
   const std::vector<float> y = resample(tgt, tgt_rate, tgt_rate / g1);
   Options second = opt;
   second.max_drift_ppm = std::min(opt.max_drift_ppm, opt.redrift_ppm);
+  // The first pass's onset-envelope offset (not its chosen peak, which may be a reflection) on the
+  // de-drifted clock.
+  const double seed = r1.coarse_offset / g1;
+  // The second pass finds its own onset-envelope line on the de-drifted target; when that disagrees
+  // with the first pass (a repetitive passage can fool one excerpt), the first pass's centres it.
   Result r = estimate_pass(ref, ref_rate, y, tgt_rate, second);
+  if (std::abs(r.coarse_offset - seed) > 0.02) r = estimate_pass(ref, ref_rate, y, tgt_rate, second, &seed);
   // tau = o2 + (1 + d2) t  ->  target_time = g1 o2 + g1 (1 + d2) t.
   const double g2 = 1.0 + r.drift_ppm * 1e-6;
   r.offset *= g1;
@@ -465,6 +536,51 @@ Result estimate(std::span<const float> ref, int ref_rate, std::span<const float>
   r.residual_rms_s *= g1;
   return r;
 }
+
+// The same estimate with the roles exchanged, expressed in the caller's convention.
+Result inverted(const Result& b) {
+  // b: ref_time = o + (1 + d) tgt_time  ->  tgt_time = (ref_time - o) / (1 + d).
+  const double g = 1.0 + b.drift_ppm * 1e-6;
+  Result r = b;
+  r.offset = -b.offset / g;
+  r.drift_ppm = (1.0 / g - 1.0) * 1e6;
+  r.coarse_offset = -b.coarse_offset;
+  std::swap(r.reference_reverb, r.target_reverb);
+  r.windows.clear();
+  for (const auto& w : b.windows) r.windows.push_back({w.ref_time + w.offset, -w.offset, w.psr, w.inlier});
+  return r;
+}
+
+}  // namespace
+
+Result estimate(std::span<const float> ref, int ref_rate, std::span<const float> tgt, int tgt_rate,
+                const Options& opt) {
+  // The direct sound is told from reflections by the side they fall on: the earliest strong stacked
+  // peak is taken, which is right when the reference is the drier recording. Both directions are
+  // measured; the one whose chosen peak has the least stacked energy before it (the reflections of
+  // a drier reference fall after its direct sound) wins.
+  Result a, b;
+  bool have_a = false, have_b = false;
+  std::string why;
+  try {
+    a = one_way(ref, ref_rate, tgt, tgt_rate, opt);
+    have_a = true;
+  } catch (const Error& e) {
+    why = e.what();
+  }
+  if (opt.both_directions) {
+    try {
+      b = inverted(one_way(tgt, tgt_rate, ref, ref_rate, opt));
+      have_b = true;
+    } catch (const Error&) {
+    }
+  }
+  if (!have_a && !have_b) throw Error(why);
+  if (!have_a) return b;
+  if (!have_b) return a;
+  return b.pre_peak_energy < a.pre_peak_energy ? b : a;
+}
+
 
 Performance map_performance(const Performance& perf, const Result& s, Direction dir) {
   auto map = [&](double t) { return dir == Direction::ReferenceToTarget ? s.to_target(t) : s.to_reference(t); };

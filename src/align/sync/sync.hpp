@@ -35,6 +35,7 @@ struct Options {
   double direct_peak_ratio = 0.7;  // earliest stacked peak at least this fraction of the strongest wins
   double band_low_hz = 40.0;       // GCC-PHAT band
   double band_high_hz = 7600.0;
+  bool both_directions = true;     // also measure with the roles exchanged and keep the drier-reference one
   double redrift_ppm = 20.0;       // a drift above this is undone on the target and the offset measured again
   double phat_beta = 1.0;          // cross-spectrum weighting |G|^-beta (1: PHAT, 0: plain correlation)
 };
@@ -54,6 +55,12 @@ struct Result {
   double psr = 0.0;            // peak-to-sidelobe ratio of the stacked correlation
   double residual_rms_s = 0.0; // RMS of inlier offsets about the fitted line
   double coarse_offset = 0.0;  // the onset-envelope estimate that seeded the fine search (s)
+  // Dryness of each recording: energy of its whitened autocorrelation from 2 to 160 ms relative to
+  // lag 0 (reflections and reverberation; larger = more reverberant).
+  double reference_reverb = 0.0, target_reverb = 0.0;
+  // Fraction of the stacked correlation's energy before the chosen peak (within the same distance on
+  // both sides): small when the reference is the drier recording.
+  double pre_peak_energy = 0.0;
   int windows_used = 0;        // inliers
   int windows_voiced = 0;      // windows with enough signal to be measured
   std::vector<WindowOffset> windows;
