@@ -133,6 +133,9 @@ void expect_same_crops(const std::filesystem::path& file, int skip) {
 }
 
 TEST(HandsVideo, YuvCropEqualsRgbCrop) {
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "the YUV sampler reproduces FFmpeg's x86 converter; elsewhere it differs by rounding";
+#endif
   PV_REQUIRE_SHARED("hand-video");
   PV_REQUIRE_SHARED("hand-images");
   expect_same_crops(pvtest::shared_data() / "hand-video/9.senfoni_righthand_sena.mp4", 2);
