@@ -152,6 +152,47 @@ TEST(HandsVideo, YuvCropEqualsRgbCrop) {
   EXPECT_GT(photos, 0) << "no 4:2:0 JPEG in hand-images";
 }
 
+// PrefetchDecoder (as `pianovam hands` reads videos): the same frames in the same order as Decoder, each still
+// valid while later ones are decoded (held by reference, not copied).
+TEST(HandsVideo, PrefetchDecoderGivesTheDecodersFramesAndKeepsThemAlive) {
+  PV_REQUIRE_SHARED("hand-video");
+  const auto file = pvtest::shared_data() / "hand-video/9.senfoni_righthand_sena.mp4";
+  auto checksum = [](const pv::video::PlanarFrame& f) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (int p = 0; p < 3; ++p)
+      for (int y = 0; y < (p ? (f.height + 1) / 2 : f.height); ++y)
+        for (int x = 0; x < (p ? (f.width + 1) / 2 : f.width); x += 7)
+          h = (h ^ f.plane[p][static_cast<std::ptrdiff_t>(y) * f.stride[p] + x]) * 1099511628211ull;
+    return h;
+  };
+  pv::video::Decoder plain(file);
+  pv::video::PrefetchDecoder ahead(file, 2);
+  EXPECT_EQ(ahead.info().frame_count, plain.info().frame_count);
+  std::vector<pv::video::PlanarFrame> held;
+  std::vector<std::uint64_t> sums;
+  for (int n = 0; n < 40; ++n) {
+    pv::video::PlanarFrame a, b;
+    ASSERT_TRUE(plain.next(a));
+    ASSERT_TRUE(ahead.next(b));
+    ASSERT_TRUE(b.planar());
+    EXPECT_EQ(b.index, a.index);
+    EXPECT_DOUBLE_EQ(b.time, a.time);
+    EXPECT_EQ(checksum(b), checksum(a));
+    sums.push_back(checksum(b));
+    held.push_back(std::move(b));
+  }
+  for (size_t i = 0; i < held.size(); ++i) EXPECT_EQ(checksum(held[i]), sums[i]) << "frame " << i;
+  long rest = 0;
+  pv::video::PlanarFrame f;
+  while (ahead.next(f)) ++rest;
+  EXPECT_EQ(40 + rest, plain.info().frame_count);
+  EXPECT_GT(ahead.decode_ms(), 0.0);
+  {  // stopped mid-stream: the decoding thread ends (no hang, no leak)
+    pv::video::PrefetchDecoder early(file, 3);
+    ASSERT_TRUE(early.next(f));
+  }
+}
+
 // Optional smoothing: less frame-to-frame jitter than the raw output, still on the hand.
 TEST(HandsVideo, SmoothingReducesJitter) {
   PV_REQUIRE_SHARED("hand-video");
