@@ -36,8 +36,16 @@ int run_measure(const LoudnessOpts& o) {
       if (o.json) all.push_back({{"file", f}, {"error", e.what()}});
       continue;
     }
-    if (m.silent())
-      std::fprintf(stderr, "pianovam loudness: warning: %s: silent (nothing above the -70 LUFS gate)\n", f.c_str());
+    // A file with no complete 400 ms gating block, or with nothing above the absolute gate, has no
+    // integrated loudness: reported (values still listed) and counted as a failure.
+    if (m.duration_s < 0.4) {
+      std::fprintf(stderr, "pianovam loudness: error: %s: too short for BS.1770 (%.3f s; at least 0.4 s needed)\n",
+                   f.c_str(), m.duration_s);
+      ++failed;
+    } else if (m.silent()) {
+      std::fprintf(stderr, "pianovam loudness: error: %s: silent (nothing above the -70 LUFS gate)\n", f.c_str());
+      ++failed;
+    }
     if (o.json) {
       all.push_back({{"file", f},
                      {"integrated_lufs", db_json(m.integrated_lufs)},

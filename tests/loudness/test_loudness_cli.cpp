@@ -1,5 +1,8 @@
 // pianovam loudness measure / normalize end to end.
 #include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <sndfile.h>
 
 #include <cmath>
@@ -49,8 +52,32 @@ TEST(LoudnessCli, MeasureReportsBadAndSilentFiles) {
   s.samples.assign(44100 * 2, 0.0f);
   pv::audio::write_wav(dir / "silent.wav", s);
   auto r = pvtest::run_cli("loudness measure " + (dir / "silent.wav").string() + " --json", true);
-  EXPECT_EQ(r.rc, 0);
-  EXPECT_NE(r.out.find("silent"), std::string::npos);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.out.find("silent.wav: silent"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"silent\": true"), std::string::npos) << r.out;  // still listed in the JSON
+  // A tone shorter than one 400 ms gating block is not "silent" but too short.
+  pv::audio::Signal blip;
+  blip.sample_rate = 44100;
+  for (int i = 0; i < 13230; ++i) blip.samples.push_back(static_cast<float>(0.3 * std::sin(0.06 * i)));
+  pv::audio::write_wav(dir / "blip.wav", blip);
+  r = pvtest::run_cli("loudness measure " + (dir / "blip.wav").string(), true);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.out.find("blip.wav: too short"), std::string::npos) << r.out;
+  // A video without an audio track, and a file that is not media at all.
+  if (std::system("ffmpeg -version >/dev/null 2>&1") == 0) {
+    const auto mp4 = dir / "mute.mp4";
+    ASSERT_EQ(std::system(("ffmpeg -y -loglevel error -f lavfi -i color=c=black:s=64x64:r=10:d=1 -c:v mpeg4 \"" +
+                           mp4.string() + "\"").c_str()), 0);
+    r = pvtest::run_cli("loudness measure " + mp4.string(), true);
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_NE(r.out.find("mute.mp4: no audio stream"), std::string::npos) << r.out;
+  }
+  {
+    std::ofstream(dir / "junk.wav") << "not audio";
+    r = pvtest::run_cli("loudness measure " + (dir / "junk.wav").string(), true);
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_NE(r.out.find("junk.wav"), std::string::npos) << r.out;
+  }
   r = pvtest::run_cli("loudness measure " + a.string() + " " + (dir / "nope.wav").string(), true);
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("nope.wav"), std::string::npos) << r.out;
