@@ -74,8 +74,10 @@ pv::cli::Verb reg{"sync", 45, [](CLI::App& app) -> pv::cli::Run {
   auto* cmd = app.add_subcommand(
       "sync",
       "Offset (and clock drift) between two recordings of the same sound by GCC-PHAT. Prints the offset in seconds "
-      "on stdout: target_time = ref_time + offset (+ drift_ppm*1e-6*ref_time). Use the closer/drier recording "
-      "(e.g. the DAW audio) as the reference and the camera as the target");
+      "on stdout: target_time = ref_time + offset (+ drift_ppm*1e-6*ref_time), times being those of the direct "
+      "sound. Both directions are measured and the one with the drier reference kept, so either file may be the "
+      "reference; accurate to ~1 ms when one of the two is a close (dry) microphone, less reliable between two "
+      "reverberant rooms");
   auto o = std::make_shared<SyncOpts>();
   cmd->add_option("-r,--reference", o->reference, "Reference audio or video file (e.g. DAW WAV)")->required();
   cmd->add_option("-t,--target", o->target, "Target audio or video file (e.g. camera MP4)")->required();

@@ -6,14 +6,25 @@
 // (an event heard at ref_time in the reference is heard at target_time in the target).
 //
 // Method: onset envelopes (log spectral flux, 5 ms hop) of reference excerpts every ~20 s are
-// GCC-PHAT-correlated with the whole target; a robust line through them gives a coarse offset and
-// drift. The target is resampled to undo that drift, GCC-PHAT windows (3 s, 16 kHz) along the
-// reference are correlated around the coarse line, and their correlations are stacked along lines of
-// nearby slopes: the slope with the highest stacked peak is the drift, the stacked peak the offset.
-// In a room the strongest stacked peak may be a reflection; the earliest peak reaching
-// direct_peak_ratio of it is taken as the direct sound, so the reference should be the closer
-// (drier) recording, e.g. the DAW microphone, and the target the camera. Memory is linear in the
-// length (both signals at the analysis rate plus one correlation per window).
+// GCC-PHAT-correlated with the whole target; their correlations are stacked over the offset (with
+// the drift limit as tolerance) and each excerpt's peak near the stacked maximum gives a coarse line
+// (offset and drift). GCC-PHAT windows (3 s, 16 kHz) along the reference are then correlated around
+// that line and stacked along lines of nearby slopes: the slope with the highest stacked peak is
+// the drift. A drift above redrift_ppm is then undone on the whole target (resampling) and the
+// offset measured again: left in, it smears the sharp direct-sound peak within a window (300 ppm
+// over 3 s: 0.9 ms) while the broad reverberant part survives.
+// Direct sound vs reflections: the stacked correlation of two rooms holds the reference room's
+// reflections at earlier lags and the target room's at later ones. The earliest stacked peak
+// reaching direct_peak_ratio of the strongest is taken (right when the reference is the drier
+// recording); the estimate is also made with the roles exchanged, and the direction whose chosen
+// peak has the least stacked energy before it wins.
+// Truth convention (as in align/simulate): a recording's time is that of its direct sound (the
+// impulse response's strongest peak), so between two microphones the offset is the difference of
+// their clocks, not of their acoustic path lengths.
+// Measured (bench_sync, 60 s excerpts of real performances, SNR 30 dB, offsets up to 2 s, drift up
+// to 500 ppm): within 1 ms whenever one recording is dry or nearly (either role); two reverberant
+// rooms (council chamber, concert hall, seminar room) can still be off by 4-80 ms.
+// Memory is linear in the length (both signals at the analysis rate plus one correlation per window).
 #include <span>
 #include <vector>
 
