@@ -74,7 +74,7 @@ std::vector<float> reverberate(const std::vector<float>& x, double direct, doubl
   std::normal_distribution<double> amp(0.0, 1.0);
   std::vector<std::pair<int, double>> taps;
   double energy = 0.0;
-  for (int k = 0; k < 1500; ++k) {
+  for (int k = 0; k < 500; ++k) {
     const int p = pos(rng);
     const double a = amp(rng) * std::exp(-6.9 * p / (rt60 * rate));
     taps.push_back({p, a});
