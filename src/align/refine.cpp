@@ -162,7 +162,7 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
   // Look-back for the recent maximum: about one window length.
   const int lag_r = std::max(2, static_cast<int>(std::lround(0.0116 / Pr)));
   const int lag_a = std::max(2, static_cast<int>(std::lround(0.0116 / Pa)));
-  std::vector<double> at, corr;  // render time of the group, correction (s)
+  std::vector<double> at, corr, weight;  // render time of the group, correction (s), attack strength
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     ++st.groups;
     const auto [k, e] = groups[gi];
@@ -197,6 +197,7 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
     if (std::fabs(c) > opt.max_correction_s) continue;
     at.push_back(s);
     corr.push_back(c);
+    weight.push_back(std::min(av, rv));
   }
   st.used = static_cast<int>(corr.size());
   TimeMap out = map;
@@ -205,9 +206,22 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
     for (std::size_t k = 0; k < corr.size(); ++k) {
       const std::size_t a = k >= static_cast<std::size_t>(opt.median_radius) ? k - opt.median_radius : 0;
       const std::size_t b = std::min(corr.size(), k + opt.median_radius + 1);
-      std::vector<double> w(corr.begin() + a, corr.begin() + b);
-      std::nth_element(w.begin(), w.begin() + w.size() / 2, w.end());
-      med[k] = w[w.size() / 2];
+      // Weighted median: strong attacks are the reliable ones.
+      std::vector<std::pair<double, double>> w;
+      double total = 0.0;
+      for (std::size_t q = a; q < b; ++q) {
+        const double wq = weight[q];
+        w.push_back({corr[q], wq});
+        total += wq;
+      }
+      std::sort(w.begin(), w.end());
+      double acc = 0.0;
+      med[k] = w.back().first;
+      for (const auto& [v, wq] : w)
+        if ((acc += wq) >= 0.5 * total) {
+          med[k] = v;
+          break;
+        }
     }
     std::vector<double> absc(med.size());
     for (std::size_t k = 0; k < med.size(); ++k) absc[k] = std::fabs(med[k]) * 1e3;

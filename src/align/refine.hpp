@@ -7,7 +7,8 @@
 // For every group of simultaneous MIDI onsets, the rise of the bands holding the notes' partials
 // above their recent maximum peaks at the attack (noise and decay never rise above it). The render's peak near the scheduled onset is carried through the map, the
 // recording's peak is searched near it, and their difference is a local correction. Corrections are
-// median-filtered over neighbouring groups and interpolated into the map, which stays monotone.
+// filtered by a median over neighbouring groups weighted by attack strength (the weaker of the two
+// rises), and interpolated into the map, which stays monotone.
 #include <cstdint>
 #include <vector>
 
