@@ -446,7 +446,8 @@ void define_op(const tflite::Model& m, Engine::Impl& impl, SegmentBuilder& b, co
 
 }  // namespace
 
-Engine::Engine(const tflite::Model& m, const ThreadPool* pool) : impl_(std::make_unique<Impl>()) {
+Engine::Engine(const tflite::Model& m, const ThreadPool* pool, int batch)
+    : impl_(std::make_unique<Impl>()), batch_(batch) {
   init_xnnpack();
   auto& im = *impl_;
   const int nt = static_cast<int>(m.tensors.size());
@@ -491,6 +492,19 @@ Engine::Engine(const tflite::Model& m, const ThreadPool* pool) : impl_(std::make
       }
       steps_ops.back().push_back(op_index);
     }
+    // Batching: activations (float tensors that are neither constants nor parameters) carry the batch in
+    // their leading dimension, which must be 1 in the model.
+    op_index = m.operators.size();
+    check(batch >= 1 && batch <= 64, "batch size " + std::to_string(batch) + " out of range 1..64");
+    if (batch > 1)
+      for (int i = 0; i < nt; ++i) {
+        const auto& t = m.tensors[static_cast<size_t>(i)];
+        if (!t.data.empty() || im.consts.count(i) || t.type != 0) continue;
+        auto& shape = im.shapes[static_cast<size_t>(i)];
+        check(!shape.empty() && shape[0] == 1, "tensor '" + t.name + "' of shape " + shape_str(shape) +
+                                                   " has no leading batch dimension of 1; the model cannot be batched");
+        shape[0] = batch;
+      }
     // Find the tensors that cross steps (external values).
     std::vector<int> step_of_tensor(static_cast<size_t>(nt), -1);  // producer step, -1 = model input/const
     std::vector<std::vector<int>> consumers(static_cast<size_t>(nt));
@@ -546,6 +560,7 @@ Engine::Engine(const tflite::Model& m, const ThreadPool* pool) : impl_(std::make
         const int rank = static_cast<int>(out.size());
         int axis = op.options.axis < 0 ? op.options.axis + rank : op.options.axis;
         check(axis >= 0 && axis < rank, "CONCATENATION axis");
+        check(batch == 1 || axis > 0, "CONCATENATION along the batch axis of a batched model");
         int sum = 0;
         for (int i : op.inputs) {
           check(i >= 0 && !im.consts.count(i), "CONCATENATION of constants");

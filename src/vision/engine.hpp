@@ -36,11 +36,14 @@ class Engine {
  public:
   // Constants are copied; the model may be destroyed afterwards. Throws pv::InputError for unsupported
   // operators or inconsistent shapes (naming the model file and the operator).
-  Engine(const tflite::Model& model, const ThreadPool* pool = nullptr);
+  // batch > 1 runs `batch` inputs at once: every activation tensor's leading dimension (1 in the model) becomes
+  // `batch`, so input(i) and output(i) hold `batch` consecutive items of the model's size.
+  Engine(const tflite::Model& model, const ThreadPool* pool = nullptr, int batch = 1);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  int batch() const { return batch_; }
   size_t num_inputs() const { return inputs_.size(); }
   size_t num_outputs() const { return outputs_.size(); }
   float* input(size_t i);
@@ -54,6 +57,7 @@ class Engine {
  private:
   std::unique_ptr<Impl> impl_;
   std::vector<int> inputs_, outputs_;
+  int batch_ = 1;
 };
 
 // IEEE half -> float.

@@ -201,17 +201,19 @@ NormRect landmarks_to_roi(const HandLandmarks& lm, int image_w, int image_h) {
 
 // ---- landmarks -----------------------------------------------------------------------------------------------
 
-LandmarkModel::LandmarkModel(const tflite::Model& model, const ThreadPool* pool) : engine_(model, pool) {
+LandmarkModel::LandmarkModel(const tflite::Model& model, const ThreadPool* pool, int batch)
+    : engine_(model, pool, batch), pool_(pool) {
   const auto& in = engine_.input_shape(0);
   if (engine_.num_inputs() != 1 || in.size() != 4 || in[3] != 3 || engine_.num_outputs() != 4)
     throw InputError(model.source, "not a hand landmark model (expected one RGB input and four outputs)");
   in_h_ = in[1];
   in_w_ = in[2];
-  // Outputs: landmarks [1,63], presence [1,1], handedness [1,1], world landmarks [1,63] (schema order).
+  // Outputs: landmarks [1,63], presence [1,1], handedness [1,1], world landmarks [1,63] (schema order), the
+  // leading dimension being the batch.
   for (size_t i = 0; i < 4; ++i) {
     size_t n = 1;
     for (int d : engine_.output_shape(i)) n *= static_cast<size_t>(d);
-    if ((i == 0 || i == 3) ? n != 63 : n != 1)
+    if ((i == 0 || i == 3) ? n != 63u * static_cast<size_t>(batch) : n != static_cast<size_t>(batch))
       throw InputError(model.source, "hand landmark model output " + std::to_string(i) + " has an unexpected size");
   }
 }
@@ -219,13 +221,32 @@ LandmarkModel::LandmarkModel(const tflite::Model& model, const ThreadPool* pool)
 HandResult LandmarkModel::run(const ImageView& img, const NormRect& roi) {
   crop_to_tensor(img, roi, in_w_, in_h_, /*zero_border=*/false, engine_.input(0));
   engine_.run();
+  return decode(0, roi);
+}
+
+std::vector<HandResult> LandmarkModel::run(const ImageView& img, const std::vector<NormRect>& rois) {
+  if (rois.size() > static_cast<size_t>(batch()))
+    throw Error("landmark model: " + std::to_string(rois.size()) + " ROIs for a batch of " + std::to_string(batch()));
+  const size_t item = static_cast<size_t>(in_w_) * static_cast<size_t>(in_h_) * 3;
+  // Items past rois.size() keep their previous input: their results are not read.
+  auto crop = [&](size_t i) { crop_to_tensor(img, rois[i], in_w_, in_h_, false, engine_.input(0) + i * item); };
+  if (pool_) pool_->parallel_for(rois.size(), crop);
+  else
+    for (size_t i = 0; i < rois.size(); ++i) crop(i);
+  if (!rois.empty()) engine_.run();
+  std::vector<HandResult> out;
+  for (size_t i = 0; i < rois.size(); ++i) out.push_back(decode(i, rois[i]));
+  return out;
+}
+
+HandResult LandmarkModel::decode(size_t item, const NormRect& roi) const {
   HandResult h;
   h.roi = roi;
-  h.presence = engine_.output(out_presence_)[0];
+  h.presence = engine_.output(out_presence_)[item];
   // MediaPipe's binary classification gives the model's value to class 0 ("Left").
-  h.right_prob = 1.f - engine_.output(out_handedness_)[0];
-  const float* lm = engine_.output(out_landmarks_);
-  const float* wl = engine_.output(out_world_);
+  h.right_prob = 1.f - engine_.output(out_handedness_)[item];
+  const float* lm = engine_.output(out_landmarks_) + 63 * item;
+  const float* wl = engine_.output(out_world_) + 63 * item;
   const float c = std::cos(roi.rotation), s = std::sin(roi.rotation);
   for (size_t i = 0; i < 21; ++i) {
     const float x = lm[3 * i] / static_cast<float>(in_w_) - 0.5f;

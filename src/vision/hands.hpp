@@ -62,12 +62,18 @@ NormRect landmarks_to_roi(const HandLandmarks& lm, int image_w, int image_h);
 
 class LandmarkModel {
  public:
-  LandmarkModel(const tflite::Model& model, const ThreadPool* pool);
+  // batch > 1: up to `batch` ROIs go through one engine run (weights read once per layer).
+  LandmarkModel(const tflite::Model& model, const ThreadPool* pool, int batch = 1);
   HandResult run(const ImageView& img, const NormRect& roi);
+  // One run for up to batch() ROIs (a run costs the full batch whatever the count); results in ROI order.
+  std::vector<HandResult> run(const ImageView& img, const std::vector<NormRect>& rois);
   int input_size() const { return in_w_; }
+  int batch() const { return engine_.batch(); }
 
  private:
+  HandResult decode(size_t item, const NormRect& roi) const;
   Engine engine_;
+  const ThreadPool* pool_ = nullptr;
   int in_w_ = 224, in_h_ = 224;
   int out_landmarks_ = 0, out_presence_ = 1, out_handedness_ = 2, out_world_ = 3;
 };

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include "core/error.hpp"
 #include "test_util.hpp"
 #include "vision/engine.hpp"
+#include "vision/hands.hpp"
 #include "vision/tflite.hpp"
 
 namespace tfl = pv::vision::tflite;
@@ -127,4 +129,76 @@ TEST(Engine, HalfToFloat) {
   EXPECT_FLOAT_EQ(pv::vision::half_to_float(0x0001), 5.9604645e-8f);
   EXPECT_TRUE(std::isinf(pv::vision::half_to_float(0x7C00)));
   EXPECT_FLOAT_EQ(pv::vision::half_to_float(0x3555), 0.33325195f);
+}
+
+// A batch-2 engine gives each item the outputs a batch-1 engine gives it alone (every operator of the hand
+// models sees the batch: convolutions, reshapes, fully connected layers, concatenation slices, means).
+TEST(Engine, BatchOfTwoEqualsTwoSingleRuns) {
+  for (const char* name : {"hand_landmark_full.tflite", "hand_landmark_lite.tflite", "palm_detection_full.tflite"}) {
+    REQUIRE_MODEL(name);
+    const auto m = tfl::load(model_path(name));
+    pv::vision::Engine one(m), two(m, nullptr, 2);
+    ASSERT_EQ(two.batch(), 2);
+    ASSERT_EQ(one.input_shape(0)[0], 1) << name;
+    ASSERT_EQ(two.input_shape(0)[0], 2) << name;
+    size_t in_size = 1;
+    for (int d : one.input_shape(0)) in_size *= static_cast<size_t>(d);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> pixel(0.f, 1.f);
+    for (size_t i = 0; i < 2 * in_size; ++i) two.input(0)[i] = pixel(rng);
+    two.run();
+    for (size_t item = 0; item < 2; ++item) {
+      std::memcpy(one.input(0), two.input(0) + item * in_size, in_size * sizeof(float));
+      one.run();
+      for (size_t o = 0; o < one.num_outputs(); ++o) {
+        size_t n = 1;
+        for (int d : one.output_shape(o)) n *= static_cast<size_t>(d);
+        ASSERT_EQ(two.output_shape(o)[0], 2 * one.output_shape(o)[0]) << name << " output " << o;
+        size_t differ = 0;
+        for (size_t k = 0; k < n; ++k) {
+          const float a = one.output(o)[k], b = two.output(o)[item * n + k];
+          differ += !(std::abs(a - b) <= 1e-4f * std::max(1.f, std::abs(a)));
+        }
+        EXPECT_EQ(differ, 0u) << name << " output " << o << " item " << item;
+      }
+    }
+  }
+}
+
+TEST(Engine, RejectsBadBatchSizes) {
+  REQUIRE_MODEL("hand_landmark_lite.tflite");
+  const auto m = tfl::load(model_path("hand_landmark_lite.tflite"));
+  EXPECT_THROW(pv::vision::Engine(m, nullptr, 0), pv::InputError);
+  EXPECT_THROW(pv::vision::Engine(m, nullptr, 65), pv::InputError);
+}
+
+// LandmarkModel over a batch: each ROI's hand equals a single run on it; more ROIs than the batch is an error.
+TEST(Engine, LandmarkBatchRunEqualsSingleRuns) {
+  REQUIRE_MODEL("hand_landmark_lite.tflite");
+  const auto m = tfl::load(model_path("hand_landmark_lite.tflite"));
+  pv::vision::ThreadPool pool(2);
+  pv::vision::LandmarkModel single(m, nullptr), pair(m, &pool, 2);
+  EXPECT_EQ(pair.batch(), 2);
+  std::vector<std::uint8_t> rgb(320 * 240 * 3);
+  std::mt19937 rng(3);
+  for (auto& v : rgb) v = static_cast<std::uint8_t>(rng() >> 24);
+  const pv::vision::ImageView img{rgb.data(), 320, 240};
+  const std::vector<pv::vision::NormRect> rois = {{0.3f, 0.5f, 0.4f, 0.5f, 0.3f}, {0.7f, 0.4f, 0.5f, 0.6f, -1.f}};
+  const auto both = pair.run(img, rois);
+  ASSERT_EQ(both.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const auto h = single.run(img, rois[i]);
+    EXPECT_NEAR(both[i].presence, h.presence, 1e-5f);
+    EXPECT_NEAR(both[i].right_prob, h.right_prob, 1e-5f);
+    EXPECT_EQ(both[i].roi.rotation, rois[i].rotation);
+    for (size_t k = 0; k < 21; ++k) {
+      EXPECT_NEAR(both[i].landmarks[k].x, h.landmarks[k].x, 1e-5f) << i << " " << k;
+      EXPECT_NEAR(both[i].landmarks[k].y, h.landmarks[k].y, 1e-5f) << i << " " << k;
+      EXPECT_NEAR(both[i].world[k].z, h.world[k].z, 1e-5f) << i << " " << k;
+    }
+  }
+  const auto first = pair.run(img, std::vector<pv::vision::NormRect>{rois[0]});
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_NEAR(first[0].landmarks[0].x, both[0].landmarks[0].x, 1e-5f);
+  EXPECT_THROW(pair.run(img, std::vector<pv::vision::NormRect>{rois[0], rois[1], rois[0]}), pv::Error);
 }
