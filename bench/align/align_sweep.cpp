@@ -21,20 +21,7 @@ using namespace pv::align;
 
 namespace {
 
-pv::Performance cut(const pv::Performance& p, double seconds) {
-  pv::Performance out;
-  double end = 0.0;
-  for (const pv::Note& n : p.notes)
-    if (n.onset < seconds) {
-      out.notes.push_back(n);
-      end = std::max(end, n.key_offset);
-    }
-  for (const pv::PedalEvent& e : p.pedals)
-    if (e.time < end) out.pedals.push_back(e);
-  for (int cc : {64, 66, 67}) out.pedals.push_back({end, cc, 0, 0});
-  out.sort();
-  return out;
-}
+pv::Performance cut(const pv::Performance& p, double seconds) { return sim::excerpt(p, seconds); }
 
 double pct(std::vector<double> v, double q) {
   if (v.empty()) return 0;

@@ -40,21 +40,7 @@ std::vector<fs::path> real_midis() {
   return v;
 }
 
-// An excerpt: the notes starting before `seconds`, played out, pedals up to their end and released there.
-pv::Performance cut(const pv::Performance& p, double seconds) {
-  pv::Performance out;
-  double end = 0.0;
-  for (const pv::Note& n : p.notes)
-    if (n.onset < seconds) {
-      out.notes.push_back(n);
-      end = std::max(end, n.key_offset);
-    }
-  for (const auto& e : p.pedals)
-    if (e.time < end) out.pedals.push_back(e);
-  for (int cc : {64, 66, 67}) out.pedals.push_back({end, cc, 0, 0});
-  out.sort();
-  return out;
-}
+pv::Performance cut(const pv::Performance& p, double seconds) { return sim::excerpt(p, seconds); }
 
 // Real performances back to back (1 s apart) up to `seconds`; a generated piece without the data.
 pv::Performance long_performance(double seconds, std::string* what) {

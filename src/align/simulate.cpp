@@ -256,4 +256,19 @@ Simulation simulate(const Performance& perf_in, const SimOptions& opt) {
   return sim;
 }
 
+Performance excerpt(const Performance& p, double seconds) {
+  Performance out;
+  double end = 0.0;
+  for (const Note& n : p.notes)
+    if (n.onset < seconds) {
+      out.notes.push_back(n);
+      end = std::max(end, n.key_offset);
+    }
+  for (const PedalEvent& e : p.pedals)
+    if (e.time < end) out.pedals.push_back(e);
+  for (int cc : {64, 66, 67}) out.pedals.push_back({end, cc, 0, 0});
+  out.sort();
+  return out;
+}
+
 }  // namespace pv::align::sim

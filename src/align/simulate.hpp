@@ -42,4 +42,9 @@ std::filesystem::path default_samples_root();
 // Throws pv::InputError when samples or the impulse response cannot be read.
 Simulation simulate(const Performance& perf, const SimOptions& opt);
 
+// An excerpt for tests and benchmarks: the notes starting before `seconds`, played out (offsets kept),
+// the pedal events up to the last of those offsets, and the pedals released there (the pianist stops
+// at the cut and lets the last notes ring, as at the end of a real take).
+Performance excerpt(const Performance& perf, double seconds);
+
 }  // namespace pv::align::sim

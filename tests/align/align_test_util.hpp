@@ -11,23 +11,8 @@
 
 namespace pvtest {
 
-// An excerpt: the notes starting before `seconds`, played out (their offsets kept), and the pedal
-// events up to the last of those offsets; the pedals are released there (the pianist stops at the cut
-// and lets the last notes ring, as at the end of a real take).
-inline pv::Performance cut(const pv::Performance& p, double seconds) {
-  pv::Performance out;
-  double end = 0.0;
-  for (const pv::Note& n : p.notes)
-    if (n.onset < seconds) {
-      out.notes.push_back(n);
-      end = std::max(end, n.key_offset);
-    }
-  for (const pv::PedalEvent& e : p.pedals)
-    if (e.time < end) out.pedals.push_back(e);
-  for (int cc : {64, 66, 67}) out.pedals.push_back({end, cc, 0, 0});
-  out.sort();
-  return out;
-}
+// An excerpt (see sim::excerpt).
+inline pv::Performance cut(const pv::Performance& p, double seconds) { return pv::align::sim::excerpt(p, seconds); }
 
 // Notes whose true time is before this (planted negative offsets) are not scored.
 constexpr double kRecordingStart = 0.1;

@@ -9,6 +9,7 @@
 
 #include "align/align.hpp"
 #include "align/room.hpp"
+#include "align/simulate.hpp"
 
 namespace {
 
@@ -118,6 +119,26 @@ TEST(RoomModel, EstimatedFromAReverberantRecordingAndNotFromADryOne) {
   EXPECT_LT(err[err.size() / 2], 0.004);
   EXPECT_LT(err.back(), 0.012);
   EXPECT_TRUE(wet.report.to_json()["room"].contains("rt60_s"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Excerpt, KeepsNotesStartedBeforeTheCutPlayedOutAndReleasesThePedals) {
+  pv::Performance p;
+  p.notes = {{60, 1.0, 1.5, 1.5, 70}, {64, 9.5, 12.0, 12.0, 70}, {67, 10.5, 11.0, 11.0, 70}};
+  p.pedals = {{2.0, 64, 127, 0}, {11.5, 64, 0, 0}, {13.0, 64, 127, 0}};
+  const auto e = pv::align::sim::excerpt(p, 10.0);
+  ASSERT_EQ(e.notes.size(), 2u);
+  EXPECT_DOUBLE_EQ(e.notes[1].key_offset, 12.0);  // played out, not clipped at the cut
+  int releases = 0;
+  for (const auto& ev : e.pedals) {
+    EXPECT_LE(ev.time, 12.0);
+    releases += ev.time == 12.0 && ev.value == 0;
+  }
+  EXPECT_EQ(releases, 3);  // sustain, sostenuto and soft released at the end
+  EXPECT_EQ(e.pedals.size(), 5u);  // 2.0 and 11.5 kept, 13.0 dropped
 }
 
 }  // namespace
