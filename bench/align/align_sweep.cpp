@@ -14,6 +14,7 @@
 
 #include "align/align.hpp"
 #include "align/simulate.hpp"
+#include "../real_data.hpp"
 #include "io/midi/midi.hpp"
 
 namespace fs = std::filesystem;
@@ -65,11 +66,11 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::vector<fs::path> files;
-  const fs::path d = fs::path(PV_SHARED_DATA) / "performance-midi";
-  for (const auto& e : fs::directory_iterator(d))
-    if (e.path().extension() == ".mid") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = pvbench::real_midis();
+  if (files.empty()) {
+    std::fprintf(stderr, "align_sweep: no real performances in %s/performance-midi\n", PV_SHARED_DATA);
+    return 1;
+  }
   std::vector<double> all;
   std::vector<std::vector<double>> per_room(rooms.size());
   int within = 0, count = 0;

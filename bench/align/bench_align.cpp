@@ -23,6 +23,7 @@
 #include "align/align.hpp"
 #include "align/simulate.hpp"
 #include "io/audio/audio.hpp"
+#include "../real_data.hpp"
 #include "io/midi/midi.hpp"
 
 namespace fs = std::filesystem;
@@ -30,15 +31,7 @@ using namespace pv::align;
 
 namespace {
 
-std::vector<fs::path> real_midis() {
-  std::vector<fs::path> v;
-  const fs::path d = fs::path(PV_SHARED_DATA) / "performance-midi";
-  if (fs::is_directory(d))
-    for (const auto& e : fs::directory_iterator(d))
-      if (e.path().extension() == ".mid") v.push_back(e.path());
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using pvbench::real_midis;
 
 pv::Performance cut(const pv::Performance& p, double seconds) { return sim::excerpt(p, seconds); }
 

@@ -25,6 +25,7 @@
 
 #include "align/simulate.hpp"
 #include "align/sync/sync.hpp"
+#include "../real_data.hpp"
 #include "io/midi/midi.hpp"
 
 namespace fs = std::filesystem;
@@ -34,15 +35,7 @@ namespace {
 
 constexpr int kRefRate = 44100, kTgtRate = 48000;
 
-std::vector<fs::path> real_midis() {
-  std::vector<fs::path> v;
-  const fs::path d = fs::path(PV_SHARED_DATA) / "performance-midi";
-  if (fs::is_directory(d))
-    for (const auto& e : fs::directory_iterator(d))
-      if (e.path().extension() == ".mid") v.push_back(e.path());
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using pvbench::real_midis;
 
 std::vector<fs::path> rooms() {  // "" = dry
   std::vector<fs::path> v{fs::path()};
