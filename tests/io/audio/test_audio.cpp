@@ -188,6 +188,19 @@ TEST(AudioResample, BlockwiseEqualsOneShotConversion) {
   }
 }
 
+// Interleaved float samples written with libsndfile directly (write_wav refuses NaN and overflow).
+static void write_sndfile(const fs::path& p, int format, const std::vector<float>& s, int rate, int channels = 1) {
+  SF_INFO info{};
+  info.samplerate = rate;
+  info.channels = channels;
+  info.format = format;
+  SNDFILE* f = sf_open(p.c_str(), SFM_WRITE, &info);
+  ASSERT_NE(f, nullptr) << sf_strerror(nullptr);
+  const auto frames = static_cast<sf_count_t>(s.size() / channels);
+  ASSERT_EQ(sf_writef_float(f, s.data(), frames), frames);
+  sf_close(f);
+}
+
 TEST(AudioRead, StreamedResamplingEqualsReadThenResample) {
   // Stereo float WAV longer than one read block (2^20 samples): mixdown + resampling block by block
   // must give exactly the whole-signal result.
@@ -207,29 +220,9 @@ TEST(AudioRead, StreamedResamplingEqualsReadThenResample) {
   // A NaN in a later block is still found, with or without resampling.
   Signal bad{44100, std::vector<float>(1'500'000, 0.25f)};
   bad.samples[1'400'000] = std::nanf("");
-  {
-    // write_wav refuses NaN: write the float file with libsndfile directly.
-    SF_INFO info{};
-    info.samplerate = 44100;
-    info.channels = 1;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-    SNDFILE* f = sf_open((dir / "nan.wav").c_str(), SFM_WRITE, &info);
-    ASSERT_NE(f, nullptr);
-    sf_writef_float(f, bad.samples.data(), static_cast<sf_count_t>(bad.samples.size()));
-    sf_close(f);
-  }
+  write_sndfile(dir / "nan.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, bad.samples, 44100);
   // Stereo samples near FLT_MAX whose channel sum overflows: the mixdown is infinite.
-  {
-    SF_INFO info{};
-    info.samplerate = 44100;
-    info.channels = 2;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-    SNDFILE* f = sf_open((dir / "huge.wav").c_str(), SFM_WRITE, &info);
-    ASSERT_NE(f, nullptr);
-    const std::vector<float> huge(2 * 1000, 3e38f);
-    sf_writef_float(f, huge.data(), 1000);
-    sf_close(f);
-  }
+  write_sndfile(dir / "huge.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, std::vector<float>(2 * 1000, 3e38f), 44100, 2);
   for (const char* name : {"nan.wav", "huge.wav"})
     for (int rate : {0, 22050}) {
       try {
@@ -242,17 +235,6 @@ TEST(AudioRead, StreamedResamplingEqualsReadThenResample) {
 }
 
 // FLAC and Ogg Vorbis written with libsndfile directly, read back through pv::audio.
-static void write_sndfile(const fs::path& p, int format, const std::vector<float>& s, int rate) {
-  SF_INFO info{};
-  info.samplerate = rate;
-  info.channels = 1;
-  info.format = format;
-  SNDFILE* f = sf_open(p.c_str(), SFM_WRITE, &info);
-  ASSERT_NE(f, nullptr) << sf_strerror(nullptr);
-  ASSERT_EQ(sf_writef_float(f, s.data(), static_cast<sf_count_t>(s.size())), static_cast<sf_count_t>(s.size()));
-  sf_close(f);
-}
-
 TEST(AudioRead, FlacAndOgg) {
   const auto dir = pvtest::temp_dir();
   const auto s = sine(44100, 440.0, 1.0);
