@@ -1,6 +1,8 @@
 // align_sweep: onset accuracy of `align` per real performance × room (not a timing benchmark).
 // Usage: align_sweep [--seconds S] [--stride K] [--first F] [--only NAME-PART] [--rooms dry,arthur,council,jack,clap]
 //                    [--room 0|1 (0: estimate the room, 1: dry render)] [--refine 0|1] [--dump 1 (per-note errors)]
+//                    [--fraction F (RefineOptions::attack_fraction)] [--oracle 1 (refine from the true map:
+//                    the attack detector's own error)]
 // Each case: the excerpt rendered by the simulator (Salamander, room, 30 dB SNR, a planted offset,
 // drift and jitter derived from the case index), aligned, scored against the planted map.
 #include <algorithm>
@@ -14,6 +16,8 @@
 
 #include "align/align.hpp"
 #include "align/simulate.hpp"
+#include "align/room.hpp"
+#include "align/synth.hpp"
 #include "../real_data.hpp"
 #include "io/midi/midi.hpp"
 
@@ -44,7 +48,8 @@ int main(int argc, char** argv) {
   double seconds = 60;
   int stride = 1, first = 0;
   std::string only;
-  bool dump = false, refine = true;
+  bool dump = false, refine = true, oracle = false;
+  double fraction = -1;
   int room = 0;
   std::vector<std::string> rooms = {"dry", "arthur", "council", "jack", "clap"};
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -56,6 +61,8 @@ int main(int argc, char** argv) {
     else if (a == "--room") room = std::atoi(argv[i + 1]);
     else if (a == "--only") only = argv[i + 1];
     else if (a == "--dump") dump = std::atoi(argv[i + 1]) != 0;
+    else if (a == "--oracle") oracle = std::atoi(argv[i + 1]) != 0;
+    else if (a == "--fraction") fraction = std::atof(argv[i + 1]);
     else if (a == "--rooms") {
       rooms.clear();
       std::string s = argv[i + 1];
@@ -87,8 +94,25 @@ int main(int argc, char** argv) {
       const auto s = sim::simulate(midi, so);
       AlignOptions ao;
       ao.refine_onsets = refine;
+      if (fraction >= 0) ao.refine.attack_fraction = fraction;
       ao.room = room == 0 ? RoomMode::Estimate : RoomMode::Dry;
-      const auto res = align(s.audio, midi, ao);
+      auto res = align(s.audio, midi, ao);
+      if (oracle) {  // the refinement started from the true map: the attack detector's own error
+        // The true render-time -> recording-time map at every distinct onset (and 1 s before the first).
+        const auto sched = [](double t) { return pv::synth::scheduled_time(t, 22050); };
+        std::vector<double> on;
+        for (const auto& n : midi.notes) on.push_back(n.onset);
+        std::sort(on.begin(), on.end());
+        TimeMap truth;
+        truth.src.push_back(sched(on.front()) - 1.0);
+        truth.dst.push_back(so.map(on.front() - 1.0));
+        for (double t : on)
+          if (sched(t) > truth.src.back() + 1e-4) truth.src.push_back(sched(t)), truth.dst.push_back(so.map(t));
+        auto rg = attack_gram(pv::synth::render(midi, 22050, ao.synth), 22050);
+        apply_room(rg, res.report.room);
+        const auto ag = attack_gram(s.audio, 22050);
+        res.map = refine_map(truth, midi, rg, ag, &pv::synth::scheduled_time, 22050, ao.refine, nullptr);
+      }
       std::vector<double> e;
       double sm = 0;
       for (const auto& n : midi.notes) {

@@ -118,8 +118,12 @@ struct Onsets {
     }
     return s;
   }
-  // Sub-frame position of the strongest frame in [a, b] (parabolic interpolation); -1 if flat.
-  double peak(long long a, long long b, double* value) const {
+  // Sub-frame onset position in [a, b] and the strongest frame's strength; -1 if flat. With
+  // `fraction` > 0: where the strength first reaches that fraction of the strongest frame, walking
+  // back from it (dips of up to 3 frames bridged), interpolated linearly. Reflections keep the
+  // strength rising for tens of ms after the direct sound in a reverberant room, so the strongest
+  // frame comes late; its leading edge does not. With 0: the strongest frame (parabolic fit).
+  double onset(long long a, long long b, double fraction, double* value) const {
     long long best = -1;
     double bv = 0.0;
     for (long long i = a; i <= b; ++i) {
@@ -128,6 +132,14 @@ struct Onsets {
     }
     *value = bv;
     if (best < 0) return -1.0;
+    if (fraction > 0.0) {
+      const double th = fraction * bv;
+      long long first = best;
+      for (long long j = best - 1; j >= a && j >= first - 4; --j)
+        if (at(j) >= th) first = j;
+      const double below = at(first - 1), above = at(first);
+      return static_cast<double>(first) - (above > below ? std::clamp((above - th) / (above - below), 0.0, 1.0) : 0.0);
+    }
     const double l = at(best - 1), c = at(best), n = at(best + 1);
     const double den = l - 2 * c + n;
     const double d = den < 0 ? std::clamp(0.5 * (l - n) / den, -0.5, 0.5) : 0.0;
@@ -184,14 +196,15 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
     const double r_lo = std::max(s - 0.012, 0.5 * (prev + s)), r_hi = std::min(s + 0.015, 0.5 * (s + next));
     const Onsets ro{render, bands, floor_r, lag_r};
     double rv = 0.0;
-    const double rpk = ro.peak(static_cast<long long>(std::ceil(r_lo / Pr)), static_cast<long long>(std::floor(r_hi / Pr)), &rv);
+    const double rpk = ro.onset(static_cast<long long>(std::ceil(r_lo / Pr)), static_cast<long long>(std::floor(r_hi / Pr)),
+                                opt.attack_fraction, &rv);
     if (rpk < 0 || rv < opt.min_render_rise_db) continue;
     const double a_center = map(rpk * Pr);
     const double W = std::max(0.012, std::min({opt.search_s, 0.5 * (s - prev), 0.5 * (next - s)}));
     const Onsets ao{audio, bands, floor_a, lag_a};
     double av = 0.0;
-    const double apk = ao.peak(static_cast<long long>(std::floor((a_center - W) / Pa)),
-                               static_cast<long long>(std::ceil((a_center + W) / Pa)), &av);
+    const double apk = ao.onset(static_cast<long long>(std::floor((a_center - W) / Pa)),
+                                static_cast<long long>(std::ceil((a_center + W) / Pa)), opt.attack_fraction, &av);
     if (apk < 0 || av < opt.min_audio_rise_db) continue;
     const double c = apk * Pa - a_center;
     if (std::fabs(c) > opt.max_correction_s) continue;

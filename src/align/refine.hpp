@@ -5,8 +5,10 @@
 // sharp: a short-window spectrogram (AttackGram, 11.6 ms windows every 1.45 ms) locates them within
 // a few milliseconds, and reverberation only adds energy after the direct sound.
 // For every group of simultaneous MIDI onsets, the rise of the bands holding the notes' partials
-// above their recent maximum peaks at the attack (noise and decay never rise above it). The render's peak near the scheduled onset is carried through the map, the
-// recording's peak is searched near it, and their difference is a local correction. Corrections are
+// above their recent maximum marks the attack (noise and decay never rise above it); the onset is the
+// leading edge of that rise (RefineOptions::attack_fraction). The render's onset near the scheduled
+// time is carried through the map, the recording's is searched near it, and their difference is a
+// local correction. Corrections are
 // filtered by a median over neighbouring groups weighted by attack strength (the weaker of the two
 // rises), and interpolated into the map, which stays monotone.
 #include <cstdint>
@@ -19,7 +21,7 @@ namespace pv::align {
 
 // Short-window log spectrogram in bands: Hann window of `window` samples every `hop` samples,
 // FFT bins up to 2 kHz kept one by one, above that pooled in sixth-octave bands up to 8.6 kHz;
-// values are dB relative to the signal's loudest band value, floored at -90 dB, in 0.5 dB steps.
+// values are band power in dB relative to a full-scale sinusoid, stored in 0.75 dB steps from -160 dB.
 struct AttackGram {
   int rate = 0, hop = 0, window = 0;
   std::vector<double> band_lo_hz, band_hi_hz;  // frequency range of each band
@@ -45,6 +47,7 @@ struct RefineOptions {
   int max_partial = 20;           // partials of each note whose bands are watched
   double min_render_rise_db = 6.0;  // weaker attacks (summed over the bands) are not used
   double min_audio_rise_db = 3.0;
+  double attack_fraction = 0.5;     // onset = leading edge at this fraction of the attack's peak (0: the peak)
 };
 
 struct RefineStats {

@@ -22,12 +22,13 @@ void PrintTo(const Case& c, std::ostream* os) { *os << c.midi << " in " << c.ir;
 
 class RealPerformance : public ::testing::TestWithParam<Case> {};
 
-// Acceptance (issue 4): median |onset error| <= 3 ms, p95 <= 10 ms. Not met on every file yet (see
-// bench/align/align_sweep for the per-room picture); the guard keeps the level reached from
-// regressing. Reverberant rooms are what remains: the render is matched to the room by an estimated
-// diffuse-field model (room.hpp), which removes most but not all of the late bias in the DTW path.
+// Acceptance (issue 4): median |onset error| <= 3 ms, p95 <= 10 ms. Met by chopin (Arthur auditorium)
+// and bach (seminar room); beethoven in the council chamber (5-7 % of the energy in the direct
+// sound) stays a few tenths of a ms above the median (measured 2.30/6.05, 2.35/6.31, 3.57/7.65 ms).
+// The guard keeps the level reached from regressing; bench/align/align_sweep gives the per-room
+// picture.
 constexpr double kAcceptMedianMs = 3.0, kAcceptP95Ms = 10.0;
-constexpr double kGuardMedianMs = 4.5, kGuardP95Ms = 13.0;
+constexpr double kGuardMedianMs = 4.0, kGuardP95Ms = 9.5;
 
 void check(const Case& c, double median_ms, double p95_ms);
 
