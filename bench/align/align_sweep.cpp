@@ -128,8 +128,10 @@ int main(int argc, char** argv) {
                   res.report.room.direct, res.report.room.tau_s,
                   100.0 * (1.0 - res.report.room_distance / std::max(1e-9, res.report.dry_distance)),
                   med <= 3 && p95 <= 10 ? "" : "  <-- miss");
-      std::printf("    refine groups %d used %d median |corr| %.2f ms\n", res.report.onset_groups, res.report.refined_groups,
-                  res.report.median_correction_ms);
+      std::printf("    refine groups %d used %d median |corr| %.2f ms; rise q75 render %.2f audio %.2f ms -> edge %.2f/%.2f\n",
+                  res.report.onset_groups, res.report.refined_groups, res.report.median_correction_ms,
+                  res.report.render_rise_q75_ms, res.report.audio_rise_q75_ms, res.report.render_edge_fraction,
+                  res.report.audio_edge_fraction);
       std::fflush(stdout);
       within += med <= 3 && p95 <= 10;
       ++count;

@@ -42,7 +42,11 @@ nlohmann::json AlignReport::to_json() const {
           {"cost", {{"mean_path_distance", mean_path_distance}, {"penalty", penalty}, {"dtw_total", dtw_cost}}},
           {"cells", {{"coarse", coarse_cells}, {"fine", fine_cells}}},
           {"onset_refinement",
-           {{"groups", onset_groups}, {"used", refined_groups}, {"median_abs_correction_ms", median_correction_ms}}},
+           {{"groups", onset_groups},
+            {"used", refined_groups},
+            {"median_abs_correction_ms", median_correction_ms},
+            {"edge_fraction", {{"render", render_edge_fraction}, {"audio", audio_edge_fraction}}},
+            {"rise_q75_ms", {{"render", render_rise_q75_ms}, {"audio", audio_rise_q75_ms}}}}},
           {"room", {{"direct", room.direct}, {"decay_s", room.tau_s}, {"rt60_s", 13.8155 * room.tau_s},
                     {"mean_path_distance", room_distance}, {"dry_mean_path_distance", dry_distance}}},
           {"notes", notes},
@@ -136,7 +140,11 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   R.map = map_from_path(R.dtw.fine.path, period, R.audio_features.frame_period());
   if (opt.refine_onsets) {
     RefineStats st;
-    R.map = refine_map(R.map, midi, render_attacks, audio_attacks, &synth::scheduled_time, rate, opt.refine, &st);
+    R.map = refine_map_adaptive(R.map, midi, render_attacks, audio_attacks, &synth::scheduled_time, rate, opt.refine, &st);
+    rep.render_edge_fraction = st.render_fraction;
+    rep.audio_edge_fraction = st.audio_fraction;
+    rep.audio_rise_q75_ms = st.audio_rise_q75_ms;
+    rep.render_rise_q75_ms = st.render_rise_q75_ms;
     rep.refined_groups = st.used;
     rep.onset_groups = st.groups;
     rep.median_correction_ms = st.median_abs_correction_ms;

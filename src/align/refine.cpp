@@ -118,12 +118,13 @@ struct Onsets {
     }
     return s;
   }
-  // Sub-frame onset position in [a, b] and the strongest frame's strength; -1 if flat. With
-  // `fraction` > 0: where the strength first reaches that fraction of the strongest frame, walking
-  // back from it (dips of up to 3 frames bridged), interpolated linearly. Reflections keep the
-  // strength rising for tens of ms after the direct sound in a reverberant room, so the strongest
-  // frame comes late; its leading edge does not. With 0: the strongest frame (parabolic fit).
-  double onset(long long a, long long b, double fraction, double* value) const {
+  // Sub-frame onset position in [a, b]; -1 if flat. `value`: the strongest frame's strength, `peak`:
+  // its sub-frame position (parabolic fit). With `fraction` > 0 the onset is where the strength first
+  // reaches that fraction of the strongest frame, walking back from it (dips of up to 3 frames
+  // bridged), interpolated linearly: reflections keep the strength rising for ms after the direct
+  // sound in a reverberant room, so the strongest frame comes late; its leading edge does not.
+  // With 0 the onset is the peak.
+  double onset(long long a, long long b, double fraction, double* value, double* peak) const {
     long long best = -1;
     double bv = 0.0;
     for (long long i = a; i <= b; ++i) {
@@ -132,14 +133,16 @@ struct Onsets {
     }
     *value = bv;
     if (best < 0) return -1.0;
-    if (fraction > 0.0) {
-      const double th = fraction * bv;
-      long long first = best;
-      for (long long j = best - 1; j >= a && j >= first - 4; --j)
-        if (at(j) >= th) first = j;
-      const double below = at(first - 1), above = at(first);
-      return static_cast<double>(first) - (above > below ? std::clamp((above - th) / (above - below), 0.0, 1.0) : 0.0);
-    }
+    *peak = parabolic(best);
+    if (fraction <= 0.0) return *peak;
+    const double th = fraction * bv;
+    long long first = best;
+    for (long long j = best - 1; j >= a && j >= first - 4; --j)
+      if (at(j) >= th) first = j;
+    const double below = at(first - 1), above = at(first);
+    return static_cast<double>(first) - (above > below ? std::clamp((above - th) / (above - below), 0.0, 1.0) : 0.0);
+  }
+  double parabolic(long long best) const {
     const double l = at(best - 1), c = at(best), n = at(best + 1);
     const double den = l - 2 * c + n;
     const double d = den < 0 ? std::clamp(0.5 * (l - n) / den, -0.5, 0.5) : 0.0;
@@ -175,6 +178,7 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
   const int lag_r = std::max(2, static_cast<int>(std::lround(0.0116 / Pr)));
   const int lag_a = std::max(2, static_cast<int>(std::lround(0.0116 / Pa)));
   std::vector<double> at, corr, weight;  // render time of the group, correction (s), attack strength
+  std::vector<double> rise_audio, rise_render;  // leading edge to peak (s)
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     ++st.groups;
     const auto [k, e] = groups[gi];
@@ -195,22 +199,34 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
     const double next = gi + 1 < groups.size() ? render_time(notes[groups[gi + 1].first]->onset, rate) : 1e300;
     const double r_lo = std::max(s - 0.012, 0.5 * (prev + s)), r_hi = std::min(s + 0.015, 0.5 * (s + next));
     const Onsets ro{render, bands, floor_r, lag_r};
-    double rv = 0.0;
+    double rv = 0.0, r_peak = 0.0;
     const double rpk = ro.onset(static_cast<long long>(std::ceil(r_lo / Pr)), static_cast<long long>(std::floor(r_hi / Pr)),
-                                opt.attack_fraction, &rv);
+                                opt.attack_fraction, &rv, &r_peak);
     if (rpk < 0 || rv < opt.min_render_rise_db) continue;
     const double a_center = map(rpk * Pr);
     const double W = std::max(0.012, std::min({opt.search_s, 0.5 * (s - prev), 0.5 * (next - s)}));
     const Onsets ao{audio, bands, floor_a, lag_a};
-    double av = 0.0;
+    double av = 0.0, a_peak = 0.0;
     const double apk = ao.onset(static_cast<long long>(std::floor((a_center - W) / Pa)),
-                                static_cast<long long>(std::ceil((a_center + W) / Pa)), opt.attack_fraction, &av);
+                                static_cast<long long>(std::ceil((a_center + W) / Pa)),
+                                opt.audio_fraction >= 0.0 ? opt.audio_fraction : opt.attack_fraction, &av, &a_peak);
     if (apk < 0 || av < opt.min_audio_rise_db) continue;
+    rise_audio.push_back((a_peak - apk) * Pa);
+    rise_render.push_back((r_peak - rpk) * Pr);
     const double c = apk * Pa - a_center;
     if (std::fabs(c) > opt.max_correction_s) continue;
     at.push_back(s);
     corr.push_back(c);
     weight.push_back(std::min(av, rv));
+  }
+  if (!rise_audio.empty()) {
+    const auto q75_ms = [](std::vector<double> v) {
+      const auto k = v.begin() + static_cast<std::ptrdiff_t>(0.75 * static_cast<double>(v.size() - 1));
+      std::nth_element(v.begin(), k, v.end());
+      return *k * 1e3;
+    };
+    st.audio_rise_q75_ms = q75_ms(rise_audio);
+    st.render_rise_q75_ms = q75_ms(rise_render);
   }
   st.used = static_cast<int>(corr.size());
   TimeMap out = map;
@@ -250,6 +266,31 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
       out.dst[k] += c;
     }
     for (std::size_t k = 1; k < out.dst.size(); ++k) out.dst[k] = std::max(out.dst[k], out.dst[k - 1]);
+  }
+  st.render_fraction = opt.attack_fraction;
+  st.audio_fraction = opt.audio_fraction >= 0.0 ? opt.audio_fraction : opt.attack_fraction;
+  if (stats) *stats = st;
+  return out;
+}
+
+TimeMap refine_map_adaptive(const TimeMap& map, const Performance& midi, const AttackGram& render,
+                            const AttackGram& audio, double (*render_time)(double, int), int rate,
+                            const RefineOptions& opt, RefineStats* stats) {
+  RefineStats first;
+  TimeMap out = refine_map(map, midi, render, audio, render_time, rate, opt, &first);
+  RefineStats st = first;
+  // Too few attacks for the rise times to mean anything: the first pass stands.
+  if (opt.audio_fraction < 0.0 && opt.attack_fraction > 0.0 && first.used >= 20) {
+    const double slower = first.audio_rise_q75_ms - first.render_rise_q75_ms;
+    RefineOptions again = opt;
+    if (slower <= opt.dry_rise_ms) again.attack_fraction = 0.0;
+    else if (slower > opt.reverberant_rise_ms) again.audio_fraction = opt.reverberant_audio_fraction;
+    if (again.attack_fraction != opt.attack_fraction || again.audio_fraction != opt.audio_fraction) {
+      out = refine_map(map, midi, render, audio, render_time, rate, again, &st);
+      // The first pass's rise times made the choice: they are the ones reported.
+      st.audio_rise_q75_ms = first.audio_rise_q75_ms;
+      st.render_rise_q75_ms = first.render_rise_q75_ms;
+    }
   }
   if (stats) *stats = st;
   return out;

@@ -103,10 +103,10 @@ TEST(RefineMap, LeadingEdgeFindsTheDirectSoundAmidStrongEarlyReflections) {
     for (std::size_t i = 0; i + d < audio.size(); ++i) audio[i + d] += a * dry[i];
   const AttackGram rg = attack_gram(render, rate), ag = attack_gram(audio, rate);
   const TimeMap start{{0.0, seconds}, {shift + dtw_error, seconds + shift + dtw_error}};
+  RefineStats st;
   auto median_error_ms = [&](double fraction) {
     RefineOptions o;
     o.attack_fraction = fraction;
-    RefineStats st;
     const TimeMap m = refine_map(start, midi, rg, ag, &same_time, rate, o, &st);
     EXPECT_GT(st.used, 20);
     std::vector<double> e;
@@ -114,7 +114,24 @@ TEST(RefineMap, LeadingEdgeFindsTheDirectSoundAmidStrongEarlyReflections) {
     std::nth_element(e.begin(), e.begin() + e.size() / 2, e.end());
     return e[e.size() / 2];
   };
-  const double leading = median_error_ms(0.5), strongest = median_error_ms(0.0);
+  const double strongest = median_error_ms(0.0), leading = median_error_ms(0.5);
+  // The recording's attacks take longer from leading edge to peak than the dry render's: the sign of
+  // a reverberant recording that align() uses to take the recording's edge lower.
+  const double slower_ms = st.audio_rise_q75_ms - st.render_rise_q75_ms;
+  EXPECT_GT(slower_ms, RefineOptions{}.reverberant_rise_ms);
+  RefineStats dry_st;
+  refine_map(start, midi, rg, attack_gram(dry, rate), &same_time, rate, RefineOptions{}, &dry_st);
+  EXPECT_LT(dry_st.audio_rise_q75_ms - dry_st.render_rise_q75_ms, 1.0);
+  std::printf("leading edge to peak, 75th percentile: reverberant %.2f ms, dry %.2f ms, render %.2f ms\n",
+              st.audio_rise_q75_ms, dry_st.audio_rise_q75_ms, st.render_rise_q75_ms);
+  // refine_map_adaptive takes the reverberant recording's edge lower, and the strongest frames for the dry one.
+  RefineStats chosen;
+  refine_map_adaptive(start, midi, rg, ag, &same_time, rate, RefineOptions{}, &chosen);
+  EXPECT_EQ(chosen.audio_fraction, RefineOptions{}.reverberant_audio_fraction);
+  EXPECT_EQ(chosen.render_fraction, RefineOptions{}.attack_fraction);
+  refine_map_adaptive(start, midi, rg, attack_gram(dry, rate), &same_time, rate, RefineOptions{}, &chosen);
+  EXPECT_EQ(chosen.audio_fraction, 0.0);
+  EXPECT_EQ(chosen.render_fraction, 0.0);
   std::printf("median onset error: leading edge %.2f ms, strongest rise %.2f ms (start %.0f ms off)\n", leading,
               strongest, dtw_error * 1e3);
   // Measured: 4.1 ms against 6.4 ms.
