@@ -1,7 +1,8 @@
 // align_sweep: onset accuracy of `align` per real performance × room (not a timing benchmark).
 // Usage: align_sweep [--seconds S] [--stride K] [--first F] [--only NAME-PART] [--rooms dry,arthur,council,jack,clap]
 //                    [--room 0|1 (0: estimate the room, 1: dry render)] [--refine 0|1] [--dump 1 (per-note errors)]
-//                    [--fraction F (RefineOptions::attack_fraction)] [--oracle 1 (refine from the true map:
+//                    [--fraction F (RefineOptions::attack_fraction)] [--lag S] [--lag-window S] [--lag-conf C]
+//                    (lag_scan options; --lag 0: off) [--oracle 1 (refine from the true map:
 //                    the attack detector's own error)]
 // Each case: the excerpt rendered by the simulator (Salamander, room, 30 dB SNR, a planted offset,
 // drift and jitter derived from the case index), aligned, scored against the planted map.
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
   int stride = 1, first = 0;
   std::string only;
   bool dump = false, refine = true, oracle = false;
-  double fraction = -1;
+  double fraction = -1, lag = -1, lag_window = -1, lag_conf = -1;
   int room = 0;
   std::vector<std::string> rooms = {"dry", "arthur", "council", "jack", "clap"};
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -63,6 +64,9 @@ int main(int argc, char** argv) {
     else if (a == "--dump") dump = std::atoi(argv[i + 1]) != 0;
     else if (a == "--oracle") oracle = std::atoi(argv[i + 1]) != 0;
     else if (a == "--fraction") fraction = std::atof(argv[i + 1]);
+    else if (a == "--lag") lag = std::atof(argv[i + 1]);
+    else if (a == "--lag-window") lag_window = std::atof(argv[i + 1]);
+    else if (a == "--lag-conf") lag_conf = std::atof(argv[i + 1]);
     else if (a == "--rooms") {
       rooms.clear();
       std::string s = argv[i + 1];
@@ -95,6 +99,9 @@ int main(int argc, char** argv) {
       AlignOptions ao;
       ao.refine_onsets = refine;
       if (fraction >= 0) ao.refine.attack_fraction = fraction;
+      if (lag >= 0) ao.refine.lag_search_s = lag;
+      if (lag_window >= 0) ao.refine.lag_window_s = lag_window;
+      if (lag_conf >= 0) ao.refine.lag_min_confidence = lag_conf;
       ao.room = room == 0 ? RoomMode::Estimate : RoomMode::Dry;
       auto res = align(s.audio, midi, ao);
       if (oracle) {  // the refinement started from the true map: the attack detector's own error
@@ -111,6 +118,9 @@ int main(int argc, char** argv) {
         auto rg = attack_gram(pv::synth::render(midi, 22050, ao.synth), 22050);
         apply_room(rg, res.report.room);
         const auto ag = attack_gram(s.audio, 22050);
+        double lg = 0;
+        lag_scan(truth, midi, rg, ag, &pv::synth::scheduled_time, 22050, ao.refine, &lg);
+        std::printf("    oracle lag scan %.2f ms\n", lg);
         res.map = refine_map(truth, midi, rg, ag, &pv::synth::scheduled_time, 22050, ao.refine, nullptr);
       }
       std::vector<double> e;
@@ -128,8 +138,8 @@ int main(int argc, char** argv) {
                   res.report.room.direct, res.report.room.tau_s,
                   100.0 * (1.0 - res.report.room_distance / std::max(1e-9, res.report.dry_distance)),
                   med <= 3 && p95 <= 10 ? "" : "  <-- miss");
-      std::printf("    refine groups %d used %d median |corr| %.2f ms; rise q75 render %.2f audio %.2f ms -> edge %.2f/%.2f\n",
-                  res.report.onset_groups, res.report.refined_groups, res.report.median_correction_ms,
+      std::printf("    lag scan %.2f ms; refine groups %d used %d median |corr| %.2f ms; rise q75 render %.2f audio %.2f ms -> edge %.2f/%.2f\n",
+                  res.report.lag_scan_median_ms, res.report.onset_groups, res.report.refined_groups, res.report.median_correction_ms,
                   res.report.render_rise_q75_ms, res.report.audio_rise_q75_ms, res.report.render_edge_fraction,
                   res.report.audio_edge_fraction);
       std::fflush(stdout);

@@ -45,6 +45,7 @@ nlohmann::json AlignReport::to_json() const {
            {{"groups", onset_groups},
             {"used", refined_groups},
             {"median_abs_correction_ms", median_correction_ms},
+            {"lag_scan_median_ms", lag_scan_median_ms},
             {"edge_fraction", {{"render", render_edge_fraction}, {"audio", audio_edge_fraction}}},
             {"rise_q75_ms", {{"render", render_rise_q75_ms}, {"audio", audio_rise_q75_ms}}}}},
           {"room", {{"direct", room.direct}, {"decay_s", room.tau_s}, {"rt60_s", 13.8155 * room.tau_s},
@@ -148,6 +149,7 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
     rep.refined_groups = st.used;
     rep.onset_groups = st.groups;
     rep.median_correction_ms = st.median_abs_correction_ms;
+    rep.lag_scan_median_ms = st.lag_scan_median_ms;
   }
 
   // Linear fit of the aligned onsets against the MIDI onsets: offset, drift, residuals.

@@ -44,6 +44,7 @@ struct AlignReport {
   long long coarse_cells = 0, fine_cells = 0;
   int onset_groups = 0, refined_groups = 0;  // onset refinement: groups seen / used
   double median_correction_ms = 0.0;
+  double lag_scan_median_ms = 0.0;  // lag_scan's median correction before the refinement
   // Onset refinement's edges (0: strongest frame) and leading-edge-to-peak times (refine.hpp).
   double render_edge_fraction = 0.0, audio_edge_fraction = 0.0, audio_rise_q75_ms = 0.0, render_rise_q75_ms = 0.0;
   RoomModel room;  // room applied to the render

@@ -110,13 +110,19 @@ struct Onsets {
     const std::uint8_t* now = g.data.data() + static_cast<std::size_t>(i) * B;
     const long long back = std::min<long long>(i, lag);
     double s = 0.0;
-    for (int b : bands) {
-      // Rise above the band's recent maximum: noise and decaying sound never count as an attack.
-      std::uint8_t before = 0;
-      for (long long j = 2; j <= back; ++j) before = std::max(before, now[b - j * B]);
-      s += std::max(0.0, std::max(db_of(now[b]), floor_db) - std::max(db_of(before), floor_db));
-    }
+    for (int b : bands) s += rise(now, B, back, b);
     return s;
+  }
+  // Band b's rise above its recent maximum at frame i (0 outside): noise and decaying sound never
+  // count as an attack.
+  double at(long long i, int b) const {
+    if (i - lag < 0 || i >= static_cast<long long>(g.frames())) return 0.0;
+    return rise(g.data.data() + static_cast<std::size_t>(i) * g.bands(), g.bands(), std::min<long long>(i, lag), b);
+  }
+  double rise(const std::uint8_t* now, int B, long long back, int b) const {
+    std::uint8_t before = 0;
+    for (long long j = 2; j <= back; ++j) before = std::max(before, now[b - j * B]);
+    return std::max(0.0, std::max(db_of(now[b]), floor_db) - std::max(db_of(before), floor_db));
   }
   // Sub-frame onset position in [a, b]; -1 if flat. `value`: the strongest frame's strength, `peak`:
   // its sub-frame position (parabolic fit). With `fraction` > 0 the onset is where the strength first
@@ -156,32 +162,35 @@ double max_db(const AttackGram& g) {
   return db_of(m);
 }
 
-}  // namespace
+// A group of (near-)simultaneous MIDI onsets: its render time, its neighbours' (which bound the
+// searches so that another attack is not taken for this one) and the bands of its notes' partials.
+struct OnsetGroup {
+  double s, prev, next;
+  std::vector<int> bands;
+  // Where the render's attack is looked for.
+  double render_lo() const { return std::max(s - 0.012, 0.5 * (prev + s)); }
+  double render_hi() const { return std::min(s + 0.015, 0.5 * (s + next)); }
+};
 
-TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram& render, const AttackGram& audio,
-                   double (*render_time)(double, int), int rate, const RefineOptions& opt, RefineStats* stats) {
-  RefineStats st;
+std::vector<OnsetGroup> onset_groups(const Performance& midi, const AttackGram& render,
+                                     double (*render_time)(double, int), int rate, const RefineOptions& opt) {
   std::vector<const Note*> notes;
   for (const Note& n : midi.notes) notes.push_back(&n);
   std::sort(notes.begin(), notes.end(), [](const Note* a, const Note* b) { return a->onset < b->onset; });
-  // Groups of (near-)simultaneous onsets, in MIDI time order: [first, end) indices.
-  std::vector<std::pair<std::size_t, std::size_t>> groups;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;  // [first, end) indices, MIDI time order
   for (std::size_t k = 0; k < notes.size();) {
     std::size_t e = k;
     while (e < notes.size() && notes[e]->onset - notes[k]->onset < opt.group_s) ++e;
-    groups.push_back({k, e});
+    spans.push_back({k, e});
     k = e;
   }
-  const double Pr = render.period(), Pa = audio.period();
-  const double floor_r = max_db(render) - 80.0, floor_a = max_db(audio) - 80.0;
-  // Look-back for the recent maximum: about one window length.
-  const int lag_r = std::max(2, static_cast<int>(std::lround(0.0116 / Pr)));
-  const int lag_a = std::max(2, static_cast<int>(std::lround(0.0116 / Pa)));
-  std::vector<double> at, corr, weight;  // render time of the group, correction (s), attack strength
-  std::vector<double> rise_audio, rise_render;  // leading edge to peak (s)
-  for (std::size_t gi = 0; gi < groups.size(); ++gi) {
-    ++st.groups;
-    const auto [k, e] = groups[gi];
+  std::vector<OnsetGroup> groups(spans.size());
+  for (std::size_t gi = 0; gi < spans.size(); ++gi) {
+    const auto [k, e] = spans[gi];
+    OnsetGroup& g = groups[gi];
+    g.s = render_time(notes[k]->onset, rate);
+    g.prev = gi > 0 ? render_time(notes[spans[gi - 1].first]->onset, rate) : -1e300;
+    g.next = gi + 1 < spans.size() ? render_time(notes[spans[gi + 1].first]->onset, rate) : 1e300;
     std::set<int> bandset;
     for (std::size_t q = k; q < e; ++q) {
       const double f0 = 440.0 * std::pow(2.0, (notes[q]->pitch - 69) / 12.0);
@@ -191,13 +200,126 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
           if (f >= render.band_lo_hz[b] && f < render.band_hi_hz[b]) bandset.insert(b);
       }
     }
-    if (bandset.empty()) continue;
-    const std::vector<int> bands(bandset.begin(), bandset.end());
-    const double s = render_time(notes[k]->onset, rate);
-    // Neighbouring groups bound the searches so that another attack is not taken for this one.
-    const double prev = gi > 0 ? render_time(notes[groups[gi - 1].first]->onset, rate) : -1e300;
-    const double next = gi + 1 < groups.size() ? render_time(notes[groups[gi + 1].first]->onset, rate) : 1e300;
-    const double r_lo = std::max(s - 0.012, 0.5 * (prev + s)), r_hi = std::min(s + 0.015, 0.5 * (s + next));
+    g.bands.assign(bandset.begin(), bandset.end());
+  }
+  return groups;
+}
+
+int lookback_frames(const AttackGram& g) { return std::max(2, static_cast<int>(std::lround(0.0116 / g.period()))); }
+
+// Adds to every knot of `map` the correction interpolated between (at[k], c[k]) (held beyond the
+// ends), keeping the map monotone.
+void add_correction(TimeMap& map, const std::vector<double>& at, const std::vector<double>& c) {
+  const TimeMap correction{at, c};
+  for (std::size_t k = 0; k < map.src.size(); ++k) {
+    const double t = map.src[k];
+    map.dst[k] += t <= at.front() ? c.front() : t >= at.back() ? c.back() : correction(t);
+  }
+  for (std::size_t k = 1; k < map.dst.size(); ++k) map.dst[k] = std::max(map.dst[k], map.dst[k - 1]);
+}
+
+}  // namespace
+
+TimeMap lag_scan(const TimeMap& map, const Performance& midi, const AttackGram& render, const AttackGram& audio,
+                 double (*render_time)(double, int), int rate, const RefineOptions& opt, double* median_lag_ms) {
+  if (median_lag_ms) *median_lag_ms = 0.0;
+  if (opt.lag_search_s <= 0.0) return map;
+  const double Pr = render.period(), Pa = audio.period();
+  if (std::fabs(Pr - Pa) > 1e-9) throw Error("lag_scan: render and recording attack grams differ in frame period");
+  const auto groups = onset_groups(midi, render, render_time, rate, opt);
+  const Onsets ro_base{render, {}, max_db(render) - 80.0, lookback_frames(render)};
+  const Onsets ao_base{audio, {}, max_db(audio) - 80.0, lookback_frames(audio)};
+  const int L = static_cast<int>(std::lround(opt.lag_search_s / Pa));
+  const int H = 4;  // render frames on each side of the render's attack peak
+  // Per group: its correlation against the lag in [-L, L] frames.
+  std::vector<double> at;
+  std::vector<std::vector<float>> score;
+  std::vector<double> r(2 * H + 1), a;
+  for (const OnsetGroup& g : groups) {
+    if (g.bands.empty()) continue;
+    Onsets ro = ro_base;
+    ro.bands = g.bands;
+    const Onsets& ao = ao_base;
+    double rv = 0.0, r_peak = 0.0;
+    if (ro.onset(static_cast<long long>(std::ceil(g.render_lo() / Pr)),
+                 static_cast<long long>(std::floor(g.render_hi() / Pr)), 0.0, &rv, &r_peak) < 0 ||
+        rv < opt.min_render_rise_db)
+      continue;
+    const long long rc = std::lround(r_peak);
+    const long long ac = std::lround(map(rc * Pr) / Pa);
+    // Band by band: the render's attack (its spectral shape as well as its time) against the recording.
+    std::vector<double> c(2 * L + 1, 0.0);
+    for (int b : g.bands) {
+      for (int i = -H; i <= H; ++i) r[i + H] = ro.at(rc + i, b);
+      a.resize(2 * (L + H) + 1);
+      for (int j = -L - H; j <= L + H; ++j) a[j + L + H] = ao.at(ac + j, b);
+      for (int i = -H; i <= H; ++i)
+        if (r[i + H] > 0.0)
+          for (int d = -L; d <= L; ++d) c[d + L] += r[i + H] * a[d + i + L + H];
+    }
+    // As z-scores over the lags: every group counts the same.
+    double m = 0.0, m2 = 0.0;
+    for (double v : c) m += v, m2 += v * v;
+    m /= static_cast<double>(c.size());
+    const double sd = std::sqrt(std::max(0.0, m2 / static_cast<double>(c.size()) - m * m));
+    if (sd <= 1e-9) continue;
+    std::vector<float> sc(2 * L + 1);
+    for (int d = 0; d <= 2 * L; ++d) sc[d] = static_cast<float>((c[d] - m) / sd);
+    at.push_back(g.s);
+    score.push_back(std::move(sc));
+  }
+  if (at.size() < 2) return map;
+  // Pooled over the groups within ±lag_window_s: the lag where attacks agree.
+  std::vector<double> lag(at.size()), conf(at.size());
+  std::vector<double> pooled(2 * L + 1);
+  std::size_t lo = 0, hi = 0;
+  for (std::size_t k = 0; k < at.size(); ++k) {
+    while (at[lo] < at[k] - opt.lag_window_s) ++lo;
+    while (hi < at.size() && at[hi] <= at[k] + opt.lag_window_s) ++hi;
+    std::fill(pooled.begin(), pooled.end(), 0.0);
+    for (std::size_t q = lo; q < hi; ++q)
+      for (int d = 0; d <= 2 * L; ++d) pooled[d] += score[q][d];
+    const int best = static_cast<int>(std::max_element(pooled.begin(), pooled.end()) - pooled.begin());
+    // Its leading edge: reverberation only ever adds agreement at later lags.
+    int edge = best;
+    while (edge > 0 && pooled[edge - 1] >= opt.lag_edge_fraction * pooled[best]) --edge;
+    lag[k] = (edge - L) * Pa;
+    // Each group's scores have unit variance over the lags: n groups that do not agree sum to about
+    // sqrt(n) at any lag, n that agree to about n times their peak score.
+    conf[k] = pooled[best] / std::sqrt(static_cast<double>(hi - lo));
+  }
+  // Only where the attacks agree clearly.
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < at.size(); ++k)
+    if (conf[k] >= opt.lag_min_confidence) at[kept] = at[k], lag[kept] = lag[k], ++kept;
+  at.resize(kept), lag.resize(kept);
+  if (at.empty()) return map;
+  if (median_lag_ms) {
+    std::vector<double> m(lag);
+    std::nth_element(m.begin(), m.begin() + m.size() / 2, m.end());
+    *median_lag_ms = m[m.size() / 2] * 1e3;
+  }
+  TimeMap out = map;
+  add_correction(out, at, lag);
+  return out;
+}
+
+TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram& render, const AttackGram& audio,
+                   double (*render_time)(double, int), int rate, const RefineOptions& opt, RefineStats* stats) {
+  RefineStats st;
+  const auto groups = onset_groups(midi, render, render_time, rate, opt);
+  const double Pr = render.period(), Pa = audio.period();
+  const double floor_r = max_db(render) - 80.0, floor_a = max_db(audio) - 80.0;
+  // Look-back for the recent maximum: about one window length.
+  const int lag_r = lookback_frames(render), lag_a = lookback_frames(audio);
+  std::vector<double> at, corr, weight;  // render time of the group, correction (s), attack strength
+  std::vector<double> rise_audio, rise_render;  // leading edge to peak (s)
+  for (const OnsetGroup& g : groups) {
+    ++st.groups;
+    if (g.bands.empty()) continue;
+    const std::vector<int>& bands = g.bands;
+    const double s = g.s, prev = g.prev, next = g.next;
+    const double r_lo = g.render_lo(), r_hi = g.render_hi();
     const Onsets ro{render, bands, floor_r, lag_r};
     double rv = 0.0, r_peak = 0.0;
     const double rpk = ro.onset(static_cast<long long>(std::ceil(r_lo / Pr)), static_cast<long long>(std::floor(r_hi / Pr)),
@@ -256,16 +378,7 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
     for (std::size_t k = 0; k < med.size(); ++k) absc[k] = std::fabs(med[k]) * 1e3;
     std::nth_element(absc.begin(), absc.begin() + absc.size() / 2, absc.end());
     st.median_abs_correction_ms = absc[absc.size() / 2];
-    const TimeMap correction{at, med};
-    for (std::size_t k = 0; k < out.src.size(); ++k) {
-      const double t = out.src[k];
-      double c;
-      if (t <= at.front()) c = med.front();
-      else if (t >= at.back()) c = med.back();
-      else c = correction(t);
-      out.dst[k] += c;
-    }
-    for (std::size_t k = 1; k < out.dst.size(); ++k) out.dst[k] = std::max(out.dst[k], out.dst[k - 1]);
+    add_correction(out, at, med);
   }
   st.render_fraction = opt.attack_fraction;
   st.audio_fraction = opt.audio_fraction >= 0.0 ? opt.audio_fraction : opt.attack_fraction;
@@ -285,8 +398,13 @@ TimeMap refine_map_adaptive(const TimeMap& map, const Performance& midi, const A
     RefineOptions again = opt;
     if (slower <= opt.dry_rise_ms) again.attack_fraction = 0.0;
     else if (slower > opt.reverberant_rise_ms) again.audio_fraction = opt.reverberant_audio_fraction;
-    if (again.attack_fraction != opt.attack_fraction || again.audio_fraction != opt.audio_fraction) {
-      out = refine_map(map, midi, render, audio, render_time, rate, again, &st);
+    // Outside reverberant rooms the attacks are clear enough for the wide lag scan.
+    const bool scan = slower <= opt.reverberant_rise_ms && opt.lag_search_s > 0.0;
+    if (scan || again.attack_fraction != opt.attack_fraction || again.audio_fraction != opt.audio_fraction) {
+      double lag_ms = 0.0;
+      const TimeMap start = scan ? lag_scan(map, midi, render, audio, render_time, rate, opt, &lag_ms) : map;
+      out = refine_map(start, midi, render, audio, render_time, rate, again, &st);
+      st.lag_scan_median_ms = lag_ms;
       // The first pass's rise times made the choice: they are the ones reported.
       st.audio_rise_q75_ms = first.audio_rise_q75_ms;
       st.render_rise_q75_ms = first.render_rise_q75_ms;

@@ -56,6 +56,13 @@ struct RefineOptions {
   double dry_rise_ms = 1.5;
   double reverberant_rise_ms = 2.0;
   double reverberant_audio_fraction = 0.4;
+  // lag_scan: lags searched (± s, 0: off) and the span of groups pooled around each (± s).
+  double lag_search_s = 0.15;
+  double lag_window_s = 5.0;
+  // Summed score at the best lag over sqrt(groups pooled): about 2-4 for unrelated attacks, 10-20
+  // in a dry recording, 2-4 in a concert hall.
+  double lag_min_confidence = 6.0;
+  double lag_edge_fraction = 0.5;  // the lag taken: leading edge of the pooled peak at this fraction
 };
 
 struct RefineStats {
@@ -64,6 +71,7 @@ struct RefineStats {
   // Leading edge to peak of the attacks (75th percentile over the groups used).
   double audio_rise_q75_ms = 0.0, render_rise_q75_ms = 0.0;
   double render_fraction = 0.0, audio_fraction = 0.0;  // the edge fractions used (0: strongest frame)
+  double lag_scan_median_ms = 0.0;  // refine_map_adaptive: lag_scan's median correction (0: not run)
 };
 
 // `render_time(t)`: where MIDI time t starts sounding in the render (synth::scheduled_time).
@@ -71,11 +79,24 @@ TimeMap refine_map(const TimeMap& map, const Performance& midi, const AttackGram
                    double (*render_time)(double, int), int rate, const RefineOptions& opt = {},
                    RefineStats* stats = nullptr);
 
+// Wide search for a slowly varying lag of the map: the DTW path can sit 20-70 ms off for whole
+// passages, beyond refine_map's search. Each group's render attack is correlated band by band with
+// the recording's onset strength over ±lag_search_s (as z-scores over the lags); the correlations of
+// the groups within ±lag_window_s are summed, and where they agree (lag_min_confidence) the leading
+// edge of the summed peak is the map's correction there; elsewhere the map is left as it is.
+// `median_lag_ms`: the median correction (0 when nothing was corrected).
+TimeMap lag_scan(const TimeMap& map, const Performance& midi, const AttackGram& render, const AttackGram& audio,
+                 double (*render_time)(double, int), int rate, const RefineOptions& opt = {},
+                 double* median_lag_ms = nullptr);
+
 // refine_map with the edge chosen from the recording (RefineOptions::dry_rise_ms): a first pass with
-// attack_fraction measures the rise times; a second pass follows where they call for another edge.
+// attack_fraction measures the rise times; a second pass follows where they call for another edge,
+// started from lag_scan's map unless the recording is reverberant (rise times more than
+// reverberant_rise_ms slower), where the scan's attack strengths peak late.
 // Measured with align_sweep (40 performances x 5 rooms, 60 s; performances within 3/10 ms):
-// strongest frame everywhere 71 of 200, leading edge everywhere 80, adaptive 89 (dry 28 -> 28,
-// Arthur auditorium 27 -> 27, council chamber 1 -> 6, seminar room 15 -> 28, concert hall 0 -> 0).
+// strongest frame everywhere 71 of 200, leading edge everywhere 80, adaptive 89 (dry 28, Arthur
+// auditorium 27, council chamber 6, seminar room 28, concert hall 0), with the lag scan 107 (dry 38,
+// Arthur 32, council 8, seminar 29, concert hall 0).
 TimeMap refine_map_adaptive(const TimeMap& map, const Performance& midi, const AttackGram& render,
                             const AttackGram& audio, double (*render_time)(double, int), int rate,
                             const RefineOptions& opt = {}, RefineStats* stats = nullptr);

@@ -49,9 +49,10 @@ void check(const Case& c, double median_ms, double p95_ms) {
   const auto sim = pv::align::sim::simulate(midi, so);
   const auto r = pv::align::align(sim.audio, midi);
   const auto e = pvtest::score(midi, r.map, 22050, so.map);
-  std::printf("%s: notes %zu median %.2f ms p95 %.2f ms max %.1f ms signed mean %.2f ms; offset %.4f s drift %.0f ppm\n",
+  std::printf("%s: notes %zu median %.2f ms p95 %.2f ms max %.1f ms signed mean %.2f ms; offset %.4f s drift %.0f ppm; "
+              "lag scan %.2f ms, recording's edge %.2f\n",
               c.midi, midi.notes.size(), e.median, e.p95, e.max, e.mean_signed, r.report.offset_s,
-              r.report.drift_ppm);
+              r.report.drift_ppm, r.report.lag_scan_median_ms, r.report.audio_edge_fraction);
   EXPECT_LE(e.median, median_ms);
   EXPECT_LE(e.p95, p95_ms);
   EXPECT_NEAR(r.report.offset_s, c.offset, 0.02);

@@ -139,6 +139,71 @@ TEST(RefineMap, LeadingEdgeFindsTheDirectSoundAmidStrongEarlyReflections) {
   EXPECT_LT(leading, strongest - 1.5);
 }
 
+pv::Performance random_piece(unsigned seed, int notes) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> pitch(48, 84);
+  std::uniform_real_distribution<double> ioi(0.08, 0.25);
+  pv::Performance p;
+  double t = 0.5;
+  for (int k = 0; k < notes; ++k, t += ioi(rng)) {
+    pv::Note n;
+    n.pitch = pitch(rng);
+    n.onset = t;
+    n.key_offset = n.sound_offset = t + 0.3;
+    p.notes.push_back(n);
+  }
+  return p;
+}
+
+double median_error_ms(const TimeMap& m, const pv::Performance& midi, double shift) {
+  std::vector<double> e;
+  for (const pv::Note& n : midi.notes) e.push_back(std::fabs(m(n.onset) - (n.onset + shift)) * 1e3);
+  std::nth_element(e.begin(), e.begin() + e.size() / 2, e.end());
+  return e[e.size() / 2];
+}
+
+// A DTW path 70 ms off over a whole passage is beyond refine_map's search; lag_scan finds where the
+// recording's attacks are from all of them together, and the refinement finishes from there.
+TEST(LagScan, RecoversAPassageLongLagBeyondTheRefinementsSearch) {
+  const int rate = 22050;
+  const pv::Performance midi = random_piece(11, 80);
+  const double seconds = midi.notes.back().onset + 1.5, shift = 0.5, dtw_error = -0.07;
+  const AttackGram rg = attack_gram(tones(midi, 0.0, rate, seconds), rate);
+  const AttackGram ag = attack_gram(tones(midi, shift, rate, seconds), rate);
+  const TimeMap start{{0.0, seconds}, {shift + dtw_error, seconds + shift + dtw_error}};
+  const double refined_only = median_error_ms(refine_map(start, midi, rg, ag, &same_time, rate), midi, shift);
+  double lag_ms = 0.0;
+  const TimeMap scanned = lag_scan(start, midi, rg, ag, &same_time, rate, RefineOptions{}, &lag_ms);
+  const double after_scan = median_error_ms(scanned, midi, shift);
+  RefineStats st;
+  const double both =
+      median_error_ms(refine_map_adaptive(start, midi, rg, ag, &same_time, rate, RefineOptions{}, &st), midi, shift);
+  std::printf("median onset error from 70 ms off: refinement alone %.2f ms, lag scan %.2f ms (median lag %.2f ms), "
+              "both %.2f ms\n", refined_only, after_scan, lag_ms, both);
+  EXPECT_GT(refined_only, 20.0);
+  EXPECT_NEAR(lag_ms, 70.0, 3.0);
+  EXPECT_LT(after_scan, 3.0);
+  EXPECT_NEAR(st.lag_scan_median_ms, 70.0, 3.0);
+  EXPECT_LT(both, 2.0);
+}
+
+// A recording of other notes gives no lag that the attacks agree on: the map stays as it was.
+TEST(LagScan, LeavesTheMapAloneWithoutAgreement) {
+  const int rate = 22050;
+  const pv::Performance midi = random_piece(11, 80), other = random_piece(12, 80);
+  const double seconds = std::max(midi.notes.back().onset, other.notes.back().onset) + 1.5;
+  const AttackGram rg = attack_gram(tones(midi, 0.0, rate, seconds), rate);
+  const AttackGram ag = attack_gram(tones(other, 0.0, rate, seconds), rate);
+  const TimeMap start{{0.0, seconds}, {0.0, seconds}};
+  const TimeMap m = lag_scan(start, midi, rg, ag, &same_time, rate);
+  EXPECT_EQ(m.dst, start.dst);
+  // Off: the map is returned as it is.
+  RefineOptions off;
+  off.lag_search_s = 0.0;
+  EXPECT_EQ(lag_scan(TimeMap{{0.0, seconds}, {0.1, seconds + 0.1}}, midi, rg, rg, &same_time, rate, off).dst,
+            (std::vector<double>{0.1, seconds + 0.1}));
+}
+
 TEST(RoomModel, DryLeavesFeaturesAloneAndARoomDecaysExponentially) {
   Features f;
   f.bins = 2, f.hop = 64, f.rate = 22050;
