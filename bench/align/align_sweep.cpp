@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   int stride = 1, first = 0;
   std::string only;
   bool dump = false, refine = true, oracle = false;
-  double fraction = -1, lag = -1, lag_window = -1, lag_conf = -1;
+  double fraction = -1, lag = -1, lag_window = -1, lag_conf = -1, fixed_direct = -1, fixed_rt60 = 0, off_line = -1;
   int room = 0;
   std::vector<std::string> rooms = {"dry", "arthur", "council", "jack", "clap"};
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
     else if (a == "--lag") lag = std::atof(argv[i + 1]);
     else if (a == "--lag-window") lag_window = std::atof(argv[i + 1]);
     else if (a == "--lag-conf") lag_conf = std::atof(argv[i + 1]);
+    else if (a == "--off-line") off_line = std::atof(argv[i + 1]);
+    else if (a == "--fixed") std::sscanf(argv[i + 1], "%lf,%lf", &fixed_direct, &fixed_rt60);
     else if (a == "--rooms") {
       rooms.clear();
       std::string s = argv[i + 1];
@@ -102,7 +104,9 @@ int main(int argc, char** argv) {
       if (lag >= 0) ao.refine.lag_search_s = lag;
       if (lag_window >= 0) ao.refine.lag_window_s = lag_window;
       if (lag_conf >= 0) ao.refine.lag_min_confidence = lag_conf;
+      if (off_line >= 0) ao.off_line_limit_s = off_line;
       ao.room = room == 0 ? RoomMode::Estimate : RoomMode::Dry;
+      if (fixed_direct >= 0) ao.room = RoomMode::Fixed, ao.fixed_room = {fixed_direct, fixed_rt60 / 13.8155};
       auto res = align(s.audio, midi, ao);
       if (oracle) {  // the refinement started from the true map: the attack detector's own error
         // The true render-time -> recording-time map at every distinct onset (and 1 s before the first).
@@ -138,8 +142,8 @@ int main(int argc, char** argv) {
                   res.report.room.direct, res.report.room.tau_s,
                   100.0 * (1.0 - res.report.room_distance / std::max(1e-9, res.report.dry_distance)),
                   med <= 3 && p95 <= 10 ? "" : "  <-- miss");
-      std::printf("    lag scan %.2f ms; refine groups %d used %d median |corr| %.2f ms; rise q75 render %.2f audio %.2f ms -> edge %.2f/%.2f\n",
-                  res.report.lag_scan_median_ms, res.report.onset_groups, res.report.refined_groups, res.report.median_correction_ms,
+      std::printf("    off line %.2f s; lag scan %.2f ms; refine groups %d used %d median |corr| %.2f ms; rise q75 render %.2f audio %.2f ms -> edge %.2f/%.2f\n",
+                  res.report.off_line_s, res.report.lag_scan_median_ms, res.report.onset_groups, res.report.refined_groups, res.report.median_correction_ms,
                   res.report.render_rise_q75_ms, res.report.audio_rise_q75_ms, res.report.render_edge_fraction,
                   res.report.audio_edge_fraction);
       std::fflush(stdout);

@@ -46,6 +46,7 @@ nlohmann::json AlignReport::to_json() const {
             {"used", refined_groups},
             {"median_abs_correction_ms", median_correction_ms},
             {"lag_scan_median_ms", lag_scan_median_ms},
+            {"dtw_off_line_s", off_line_s},
             {"edge_fraction", {{"render", render_edge_fraction}, {"audio", audio_edge_fraction}}},
             {"rise_q75_ms", {{"render", render_rise_q75_ms}, {"audio", audio_rise_q75_ms}}}}},
           {"room", {{"direct", room.direct}, {"decay_s", room.tau_s}, {"rt60_s", 13.8155 * room.tau_s},
@@ -139,6 +140,15 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
 
   const double period = R.render_features.frame_period();
   R.map = map_from_path(R.dtw.fine.path, period, R.audio_features.frame_period());
+  {
+    std::vector<double> at;
+    at.reserve(midi.notes.size());
+    for (const Note& n : midi.notes) at.push_back(synth::scheduled_time(n.onset, rate));
+    rep.off_line_s = R.map.drop_off_line(at, opt.off_line_limit_s, 6.0);
+    if (rep.off_line_s > 0.0)
+      rep.warnings.push_back("the DTW path strayed from the clock line for " + std::to_string(rep.off_line_s) +
+                             " s of the MIDI; bridged linearly there");
+  }
   if (opt.refine_onsets) {
     RefineStats st;
     R.map = refine_map_adaptive(R.map, midi, render_attacks, audio_attacks, &synth::scheduled_time, rate, opt.refine, &st);

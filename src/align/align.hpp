@@ -29,6 +29,9 @@ struct AlignOptions {
   RoomModel fixed_room;  // for RoomMode::Fixed
   bool refine_onsets = true;  // onset refinement of the DTW map (refine.hpp)
   RefineOptions refine;
+  // DTW map knots farther than this (or 6 robust standard deviations) from the clock line are
+  // dropped (TimeMap::drop_off_line); a huge value turns it off.
+  double off_line_limit_s = 0.05;
   MultiscaleOptions dtw;
   std::string audio_name = "audio";  // for error messages
   std::string midi_name = "midi";
@@ -45,6 +48,7 @@ struct AlignReport {
   int onset_groups = 0, refined_groups = 0;  // onset refinement: groups seen / used
   double median_correction_ms = 0.0;
   double lag_scan_median_ms = 0.0;  // lag_scan's median correction before the refinement
+  double off_line_s = 0.0;  // render time where the DTW path strayed from the clock line (bridged)
   // Onset refinement's edges (0: strongest frame) and leading-edge-to-peak times (refine.hpp).
   double render_edge_fraction = 0.0, audio_edge_fraction = 0.0, audio_rise_q75_ms = 0.0, render_rise_q75_ms = 0.0;
   RoomModel room;  // room applied to the render

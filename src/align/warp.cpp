@@ -1,6 +1,7 @@
 #include "align/warp.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace pv::align {
 
@@ -43,6 +44,55 @@ TimeMap::Line TimeMap::fit(const std::vector<double>& at) const {
   l.slope = sxx > 0 ? sxy / sxx : 1.0;
   l.offset = my - l.slope * mx;
   return l;
+}
+
+double TimeMap::drop_off_line(const std::vector<double>& at, double min_limit, double mad_factor) {
+  if (at.size() < 2 || src.size() < 3) return 0.0;
+  std::vector<double> y(at.size()), r(at.size());
+  for (std::size_t k = 0; k < at.size(); ++k) y[k] = (*this)(at[k]);
+  Line l{y.front() - at.front(), 1.0};
+  double mad = 0.0;
+  std::vector<char> in(at.size(), 1);
+  for (int iter = 0; iter < 4; ++iter) {
+    double n = 0, sx = 0, sy = 0;
+    for (std::size_t k = 0; k < at.size(); ++k)
+      if (in[k]) n += 1, sx += at[k], sy += y[k];
+    if (n < 2) break;
+    const double mx = sx / n, my = sy / n;
+    double sxx = 0, sxy = 0;
+    for (std::size_t k = 0; k < at.size(); ++k)
+      if (in[k]) sxx += (at[k] - mx) * (at[k] - mx), sxy += (at[k] - mx) * (y[k] - my);
+    l.slope = sxx > 0 ? sxy / sxx : 1.0;
+    l.offset = my - l.slope * mx;
+    for (std::size_t k = 0; k < at.size(); ++k) r[k] = std::fabs(y[k] - l.offset - l.slope * at[k]);
+    std::vector<double> s(r);
+    std::nth_element(s.begin(), s.begin() + s.size() / 2, s.end());
+    mad = s[s.size() / 2];
+    for (std::size_t k = 0; k < at.size(); ++k) in[k] = r[k] <= std::max(3.0 * mad, 0.002);
+  }
+  const double sigma = 1.4826 * mad, limit = std::max(min_limit, mad_factor * sigma);
+  // A stray stretch is dropped out to where it comes back near the line (within 3 sigma, at least
+  // 10 ms), not just where it crosses the limit.
+  const double near = std::max(0.01, 3.0 * sigma);
+  const std::size_t N = src.size();
+  std::vector<double> res(N);
+  for (std::size_t k = 0; k < N; ++k) res[k] = std::fabs(dst[k] - l.offset - l.slope * src[k]);
+  std::vector<char> off(N, 0);
+  for (std::size_t k = 0; k < N; ++k) off[k] = res[k] > limit;
+  for (std::size_t k = 1; k < N; ++k)
+    if (off[k - 1] && res[k] > near) off[k] = 1;
+  for (std::size_t k = N - 1; k-- > 0;)
+    if (off[k + 1] && res[k] > near) off[k] = 1;
+  std::vector<double> s2, d2;
+  double dropped = 0.0;
+  for (std::size_t k = 0; k < N; ++k) {
+    if (!off[k]) s2.push_back(src[k]), d2.push_back(dst[k]);
+    else if (k > 0) dropped += src[k] - src[k - 1];
+  }
+  if (s2.size() < 2) return 0.0;
+  src.swap(s2);
+  dst.swap(d2);
+  return dropped;
 }
 
 TimeMap map_from_path(const std::vector<std::pair<int, int>>& path, double row_period, double col_period) {

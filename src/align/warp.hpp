@@ -20,6 +20,12 @@ struct TimeMap {
     double offset = 0.0, slope = 1.0;
   };
   Line fit(const std::vector<double>& at) const;
+  // Two clocks recording one performance differ by an offset and a drift: a map that strays far from
+  // that line has lost its way. A robust line is fitted at the source times `at` (least squares,
+  // refitted on the times within 3 median absolute deviations); knots farther from it than
+  // max(min_limit, mad_factor * 1.4826 * MAD) are removed, so that the map bridges them linearly.
+  // Returns the source time spanned by the removed knots. At least two knots are always kept.
+  double drop_off_line(const std::vector<double>& at, double min_limit, double mad_factor);
 };
 
 // Time map from a DTW path between rows (period row_period seconds) and columns (col_period): each

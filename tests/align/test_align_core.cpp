@@ -137,6 +137,37 @@ TEST(Warp, MapInterpolatesExtrapolatesAndMovesEveryEvent) {
   EXPECT_NEAR(line.slope, 1.0, 1e-12);
 }
 
+// A DTW map along offset + drift with a few ms of jitter, except a stretch that strays 150 ms off
+// (rising through every value in between) and a last second that does: both are bridged, the rest
+// is kept as it is.
+TEST(Warp, StretchesOffTheClockLineAreBridged) {
+  const auto line = [](double t) { return 0.3 + 1.0002 * t; };
+  const auto jitter = [](double t) { return 0.002 * std::sin(1.7 * t); };
+  const auto stray = [](double t) {
+    if (t > 20.0 && t < 23.0) return 0.15 * std::sin(std::numbers::pi * (t - 20.0) / 3.0);
+    return t > 59.0 ? 0.18 * (t - 59.0) : 0.0;
+  };
+  pv::align::TimeMap m, clean;
+  std::vector<double> at;
+  for (int k = 0; k <= 6000; ++k) {
+    const double t = 0.01 * k;
+    m.src.push_back(t), m.dst.push_back(line(t) + jitter(t) + stray(t));
+    clean.src.push_back(t), clean.dst.push_back(line(t) + jitter(t));
+    if (k % 25 == 0) at.push_back(t);
+  }
+  pv::align::TimeMap kept = clean;
+  EXPECT_EQ(kept.drop_off_line(at, 0.05, 6.0), 0.0);
+  EXPECT_EQ(kept.dst, clean.dst);
+  const double dropped = m.drop_off_line(at, 0.05, 6.0);
+  // Off by more than 10 ms: 20.2-22.8 s and 59.06-60 s.
+  EXPECT_GT(dropped, 3.3);
+  EXPECT_LT(dropped, 4.0);
+  double worst = 0.0;
+  for (int k = 0; k <= 6000; ++k) worst = std::max(worst, std::fabs(m(0.01 * k) - line(0.01 * k)));
+  EXPECT_LT(worst, 0.012);
+  EXPECT_DOUBLE_EQ(m(10.0), clean(10.0));
+}
+
 TEST(Warp, MapFromPathAveragesColumnsPerRow) {
   std::vector<std::pair<int, int>> path{{0, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 4}};
   auto m = pv::align::map_from_path(path, 0.01, 0.02);
