@@ -1,5 +1,5 @@
 // align_sweep: onset accuracy of `align` per real performance × room (not a timing benchmark).
-// Usage: align_sweep [--seconds S] [--stride K] [--first F] [--only NAME-PART] [--rooms dry,arthur,council,jack,clap]
+// Usage: align_sweep [--seconds S] [--from S (excerpt start)] [--stride K] [--first F] [--only NAME-PART] [--rooms dry,arthur,council,jack,clap]
 //                    [--room 0|1 (0: estimate the room, 1: dry render)] [--refine 0|1] [--dump 1 (per-note errors)]
 //                    [--fraction F (RefineOptions::attack_fraction)] [--lag S] [--lag-window S] [--lag-conf C]
 //                    (lag_scan options; --lag 0: off) [--oracle 1 (refine from the true map:
@@ -27,7 +27,32 @@ using namespace pv::align;
 
 namespace {
 
-pv::Performance cut(const pv::Performance& p, double seconds) { return sim::excerpt(p, seconds); }
+// The excerpt of `seconds` starting at `from` (0.5 s before the first onset there), moved to start
+// at 0 with the pedals as they stand at that point; notes still sounding from before are left out.
+pv::Performance cut(const pv::Performance& p, double from, double seconds) {
+  if (from <= 0.0) return sim::excerpt(p, seconds);
+  double first = 1e300;
+  for (const auto& n : p.notes)
+    if (n.onset >= from) first = std::min(first, n.onset);
+  const double t0 = first - 0.5;
+  pv::Performance out;
+  for (const auto& n : p.notes)
+    if (n.onset >= from) {
+      auto m = n;
+      m.onset -= t0, m.key_offset -= t0, m.sound_offset -= t0;
+      out.notes.push_back(m);
+    }
+  for (int cc : {64, 66, 67}) {
+    int value = 0;
+    for (const auto& e : p.pedals)
+      if (e.controller == cc && e.time <= t0) value = e.value;
+    out.pedals.push_back({0.0, cc, value, 0});
+  }
+  for (const auto& e : p.pedals)
+    if (e.time > t0) out.pedals.push_back({e.time - t0, e.controller, e.value, e.channel});
+  out.sort();
+  return sim::excerpt(out, seconds);
+}
 
 double pct(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -46,7 +71,7 @@ const char* room_file(const std::string& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  double seconds = 60;
+  double seconds = 60, from = 0;
   int stride = 1, first = 0;
   std::string only;
   bool dump = false, refine = true, oracle = false;
@@ -56,6 +81,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--seconds") seconds = std::atof(argv[i + 1]);
+    else if (a == "--from") from = std::atof(argv[i + 1]);
     else if (a == "--stride") stride = std::atoi(argv[i + 1]);
     else if (a == "--first") first = std::atoi(argv[i + 1]);
     else if (a == "--refine") refine = std::atoi(argv[i + 1]) != 0;
@@ -89,7 +115,8 @@ int main(int argc, char** argv) {
   int within = 0, count = 0;
   for (std::size_t f = first; f < files.size(); f += stride) {
     if (!only.empty() && files[f].filename().string().find(only) == std::string::npos) continue;
-    const auto midi = cut(pv::midi::read(files[f]), seconds);
+    const auto midi = cut(pv::midi::read(files[f]), from, seconds);
+    if (midi.notes.size() < 20) continue;
     for (std::size_t r = 0; r < rooms.size(); ++r) {
       sim::SimOptions so;
       so.samples_root = fs::path(PV_SOURCE_DIR) / "assets" / "npm";
