@@ -1,7 +1,6 @@
 #include "align/sync/sync.hpp"
 
 #include <fftw3.h>
-#include <soxr.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,11 +8,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <type_traits>
 
 #include "align/sync/gcc_phat.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
+#include "dsp/resampler.hpp"
 
 namespace pv::sync {
 namespace {
@@ -157,31 +156,7 @@ Line robust_line(const std::vector<WindowOffset>& w, double tol, double max_slop
 }  // namespace
 
 std::vector<float> resample(std::span<const float> in, double in_rate, double out_rate) {
-  if (in_rate <= 0 || out_rate <= 0) throw Error("resample: sample rates must be positive");
-  if (in_rate == out_rate) return {in.begin(), in.end()};
-  // Streamed in blocks: soxr_oneshot over a whole recording grows its buffers by repeated realloc,
-  // which is quadratic where realloc cannot grow in place (a 150 s pair took over 15 min under ASan).
-  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
-  const soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-  soxr_error_t err = nullptr;
-  const std::unique_ptr<std::remove_pointer_t<soxr_t>, decltype(&soxr_delete)> s(
-      soxr_create(in_rate, out_rate, 1, &err, &io, &q, nullptr), &soxr_delete);
-  if (err || !s) throw Error(std::string("soxr: ") + (err ? err : "cannot create a resampler"));
-  constexpr std::size_t kBlock = 1 << 16;
-  std::vector<float> out, chunk(static_cast<std::size_t>(std::ceil(kBlock * out_rate / in_rate)) + 64);
-  out.reserve(static_cast<std::size_t>(std::ceil(static_cast<double>(in.size()) * out_rate / in_rate)) + 16);
-  for (std::size_t pos = 0;;) {
-    const bool flush = pos >= in.size();  // no input left: drain the filter
-    const std::size_t n = flush ? 0 : std::min(kBlock, in.size() - pos);
-    std::size_t used = 0, done = 0;
-    if ((err = soxr_process(s.get(), flush ? nullptr : in.data() + pos, n, &used, chunk.data(), chunk.size(), &done)))
-      throw Error(std::string("soxr: ") + err);
-    pos += used;
-    out.insert(out.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(done));
-    if (flush && done == 0) break;
-    if (!flush && used == 0 && done == 0) throw Error("soxr: the resampler made no progress");
-  }
-  return out;
+  return dsp::resample(in, in_rate, out_rate, dsp::ResampleQuality::High);
 }
 
 namespace {

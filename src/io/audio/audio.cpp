@@ -1,7 +1,6 @@
 #include "io/audio/audio.hpp"
 
 #include <sndfile.h>
-#include <soxr.h>
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -20,6 +19,7 @@ extern "C" {
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
+#include "dsp/resampler.hpp"
 #include "io/audio/ffmpeg_util.hpp"
 
 namespace pv::audio {
@@ -132,64 +132,6 @@ std::size_t resampled_frames(std::size_t frames, int in_rate, int out_rate) {
       std::llround(static_cast<double>(frames) * out_rate / static_cast<double>(in_rate)));
 }
 
-// Streaming soxr (VHQ) resampler: input is pushed in blocks and the output appended to a vector, so
-// that soxr's internal buffers stay block-sized (one soxr_oneshot over a whole recording holds
-// several full-length copies in double precision). Output is identical to a one-shot conversion.
-class Resampler {
- public:
-  Resampler(int in_rate, int out_rate, int channels) : channels_(channels) {
-    const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
-    const soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
-    soxr_error_t err = nullptr;
-    soxr_ = soxr_create(in_rate, out_rate, static_cast<unsigned>(channels), &err, &io, &q, nullptr);
-    if (err || !soxr_) throw Error(std::string("resample: soxr failed: ") + (err ? err : "cannot create"));
-    const double ratio = static_cast<double>(out_rate) / in_rate;
-    chunk_.resize(static_cast<std::size_t>(std::ceil(kInFrames * ratio) + 64) * channels);
-  }
-  ~Resampler() { soxr_delete(soxr_); }
-  Resampler(const Resampler&) = delete;
-  Resampler& operator=(const Resampler&) = delete;
-
-  // Feeds `frames` interleaved frames; appends what soxr delivers to `out`.
-  void push(const float* in, std::size_t frames, std::vector<float>& out) {
-    while (frames > 0) {
-      const std::size_t n = std::min(frames, kInFrames);
-      std::size_t used = 0;
-      const std::size_t got = process(in, n, &used, out, std::numeric_limits<std::size_t>::max());
-      if (used == 0 && got == 0) throw Error("resample: soxr made no progress");
-      in += used * channels_;
-      frames -= used;
-    }
-  }
-  // Flushes the filter tail; `out` ends with exactly `total_frames` frames (extra output dropped,
-  // a missing last sample padded with zero).
-  void finish(std::vector<float>& out, std::size_t total_frames) {
-    const std::size_t want = total_frames * channels_;
-    while (out.size() < want && process(nullptr, 0, nullptr, out, want - out.size()) > 0) {
-    }
-    out.resize(want, 0.0f);
-  }
-
- private:
-  static constexpr std::size_t kInFrames = 1 << 16;  // input frames per soxr call
-
-  // One soxr_process call; appends at most `room` samples of its output. Returns frames produced.
-  std::size_t process(const float* in, std::size_t frames, std::size_t* used, std::vector<float>& out,
-                      std::size_t room) {
-    std::size_t done = 0;
-    const std::size_t olen = chunk_.size() / channels_;
-    if (soxr_error_t err = soxr_process(soxr_, in, frames, used, chunk_.data(), olen, &done))
-      throw Error(std::string("resample: soxr failed: ") + err);
-    const std::size_t take = std::min(done * channels_, room);
-    out.insert(out.end(), chunk_.begin(), chunk_.begin() + static_cast<std::ptrdiff_t>(take));
-    return done;
-  }
-
-  soxr_t soxr_ = nullptr;
-  std::size_t channels_;
-  std::vector<float> chunk_;  // output block
-};
-
 // Throws if a block of samples holds NaN or infinity.
 void check_finite(const fs::path& file, const float* data, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
@@ -201,8 +143,8 @@ void check_finite(const fs::path& file, const float* data, std::size_t n) {
 Signal read_sndfile(const fs::path& file, SNDFILE* sf, const SF_INFO& info, int rate) {
   Signal s;
   s.sample_rate = rate != 0 ? rate : info.samplerate;
-  std::unique_ptr<Resampler> resampler;
-  if (s.sample_rate != info.samplerate) resampler = std::make_unique<Resampler>(info.samplerate, s.sample_rate, 1);
+  std::unique_ptr<dsp::Resampler> resampler;
+  if (s.sample_rate != info.samplerate) resampler = std::make_unique<dsp::Resampler>(info.samplerate, s.sample_rate, 1);
   std::error_code ec;
   const auto bytes = fs::file_size(file, ec);
   // Never trust the header's frame count for the reservation (a corrupt one can be huge).
@@ -535,7 +477,7 @@ Signal resample(const Signal& in, int rate) {
     return out;
   }
   out.samples.reserve(out_frames * in.channels);
-  Resampler resampler(in.sample_rate, rate, in.channels);
+  dsp::Resampler resampler(in.sample_rate, rate, in.channels);
   resampler.push(in.samples.data(), in_frames, out.samples);
   resampler.finish(out.samples, out_frames);
   return out;
