@@ -269,16 +269,15 @@ TimeMap lag_scan(const TimeMap& map, const Performance& midi, const AttackGram& 
     score.push_back(std::move(sc));
   }
   if (at.size() < 2) return map;
-  // Pooled over the groups within ±lag_window_s: the lag where attacks agree.
+  // Pooled over the groups within ±lag_window_s (a running sum): the lag where attacks agree.
   std::vector<double> lag(at.size()), conf(at.size());
-  std::vector<double> pooled(2 * L + 1);
+  std::vector<double> pooled(2 * L + 1, 0.0);
   std::size_t lo = 0, hi = 0;
   for (std::size_t k = 0; k < at.size(); ++k) {
-    while (at[lo] < at[k] - opt.lag_window_s) ++lo;
-    while (hi < at.size() && at[hi] <= at[k] + opt.lag_window_s) ++hi;
-    std::fill(pooled.begin(), pooled.end(), 0.0);
-    for (std::size_t q = lo; q < hi; ++q)
-      for (int d = 0; d <= 2 * L; ++d) pooled[d] += score[q][d];
+    for (; at[lo] < at[k] - opt.lag_window_s; ++lo)
+      for (int d = 0; d <= 2 * L; ++d) pooled[d] -= score[lo][d];
+    for (; hi < at.size() && at[hi] <= at[k] + opt.lag_window_s; ++hi)
+      for (int d = 0; d <= 2 * L; ++d) pooled[d] += score[hi][d];
     const int best = static_cast<int>(std::max_element(pooled.begin(), pooled.end()) - pooled.begin());
     // Its leading edge: reverberation only ever adds agreement at later lags.
     int edge = best;
