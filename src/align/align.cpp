@@ -166,18 +166,11 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   std::vector<double> on;
   on.reserve(midi.notes.size());
   for (const Note& n : midi.notes) on.push_back(n.onset);
-  double sx = 0, sy = 0;
   std::vector<double> y(on.size());
-  for (std::size_t k = 0; k < on.size(); ++k) {
-    y[k] = aligned_time(R.map, on[k], rate);
-    sx += on[k];
-    sy += y[k];
-  }
-  const double mx = sx / on.size(), my = sy / on.size();
-  double sxx = 0, sxy = 0;
-  for (std::size_t k = 0; k < on.size(); ++k) sxx += (on[k] - mx) * (on[k] - mx), sxy += (on[k] - mx) * (y[k] - my);
-  const double slope = sxx > 0 ? sxy / sxx : 1.0;
-  rep.offset_s = my - slope * mx;
+  for (std::size_t k = 0; k < on.size(); ++k) y[k] = aligned_time(R.map, on[k], rate);
+  const TimeMap::Line line = fit_line(on, y);
+  const double slope = line.slope;
+  rep.offset_s = line.offset;
   // Before the first and after the last onset the path only follows silence or decay: there the
   // map continues with the fitted slope (moves pedal events after the last note correctly).
   const double slope_clamped = std::clamp(slope, 0.9, 1.1);

@@ -29,21 +29,25 @@ void TimeMap::restrict_to(double a, double b, double slope) {
   dst.swap(d2);
 }
 
-TimeMap::Line TimeMap::fit(const std::vector<double>& at) const {
-  Line l;
-  if (at.empty()) return l;
-  double sx = 0, sy = 0;
-  for (double t : at) sx += t, sy += (*this)(t);
-  const double mx = sx / at.size(), my = sy / at.size();
+TimeMap::Line fit_line(const std::vector<double>& x, const std::vector<double>& y, const std::vector<char>* use) {
+  TimeMap::Line l;
+  double n = 0, sx = 0, sy = 0;
+  for (std::size_t k = 0; k < x.size(); ++k)
+    if (!use || (*use)[k]) n += 1, sx += x[k], sy += y[k];
+  if (n == 0) return l;
+  const double mx = sx / n, my = sy / n;
   double sxx = 0, sxy = 0;
-  for (double t : at) {
-    const double dx = t - mx;
-    sxx += dx * dx;
-    sxy += dx * ((*this)(t)-my);
-  }
+  for (std::size_t k = 0; k < x.size(); ++k)
+    if (!use || (*use)[k]) sxx += (x[k] - mx) * (x[k] - mx), sxy += (x[k] - mx) * (y[k] - my);
   l.slope = sxx > 0 ? sxy / sxx : 1.0;
   l.offset = my - l.slope * mx;
   return l;
+}
+
+TimeMap::Line TimeMap::fit(const std::vector<double>& at) const {
+  std::vector<double> y(at.size());
+  for (std::size_t k = 0; k < at.size(); ++k) y[k] = (*this)(at[k]);
+  return fit_line(at, y);
 }
 
 double TimeMap::drop_off_line(const std::vector<double>& at, double min_limit, double mad_factor) {
@@ -54,16 +58,8 @@ double TimeMap::drop_off_line(const std::vector<double>& at, double min_limit, d
   double mad = 0.0;
   std::vector<char> in(at.size(), 1);
   for (int iter = 0; iter < 4; ++iter) {
-    double n = 0, sx = 0, sy = 0;
-    for (std::size_t k = 0; k < at.size(); ++k)
-      if (in[k]) n += 1, sx += at[k], sy += y[k];
-    if (n < 2) break;
-    const double mx = sx / n, my = sy / n;
-    double sxx = 0, sxy = 0;
-    for (std::size_t k = 0; k < at.size(); ++k)
-      if (in[k]) sxx += (at[k] - mx) * (at[k] - mx), sxy += (at[k] - mx) * (y[k] - my);
-    l.slope = sxx > 0 ? sxy / sxx : 1.0;
-    l.offset = my - l.slope * mx;
+    if (std::count(in.begin(), in.end(), 1) < 2) break;
+    l = fit_line(at, y, &in);
     for (std::size_t k = 0; k < at.size(); ++k) r[k] = std::fabs(y[k] - l.offset - l.slope * at[k]);
     std::vector<double> s(r);
     std::nth_element(s.begin(), s.begin() + s.size() / 2, s.end());

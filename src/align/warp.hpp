@@ -28,6 +28,10 @@ struct TimeMap {
   double drop_off_line(const std::vector<double>& at, double min_limit, double mad_factor);
 };
 
+// Least-squares line y = offset + slope * x over the points where `use` is non-zero (all when null);
+// slope 1 when the x are all equal.
+TimeMap::Line fit_line(const std::vector<double>& x, const std::vector<double>& y, const std::vector<char>* use = nullptr);
+
 // Time map from a DTW path between rows (period row_period seconds) and columns (col_period): each
 // row maps to the mean column of the path in that row.
 TimeMap map_from_path(const std::vector<std::pair<int, int>>& path, double row_period, double col_period);
