@@ -94,6 +94,7 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   std::exception_ptr err;
   AttackGram render_attacks, audio_attacks;
   std::vector<float> rendered;
+  Features room_audio_features;
   std::thread worker([&] {
     try {
       rendered = synth::render(midi, rate, opt.synth);
@@ -105,6 +106,11 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   try {
     if (opt.refine_onsets) audio_attacks = attack_gram(audio, rate);
     R.audio_features = release ? cqt_magnitude(std::move(*release), opt.cqt) : cqt_magnitude(audio, opt.cqt);
+    // The room is chosen on the reference features; the DTW may add onset features.
+    if (opt.onset_weight > 0.0 && opt.room == RoomMode::Estimate) {
+      room_audio_features = R.audio_features;
+      to_alignment_features(room_audio_features, opt.floor_db);
+    }
     make_features(R.audio_features, opt);
   } catch (...) {
     worker.join();
@@ -115,7 +121,9 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   R.render_features = cqt_magnitude(std::move(rendered), opt.cqt);
   const auto t_room = std::chrono::steady_clock::now();
   if (opt.room == RoomMode::Estimate) {
-    const RoomFit fit = estimate_room_fine(R.render_features, R.audio_features, opt.floor_db, opt.dtw);
+    const RoomFit fit = estimate_room_fine(
+        R.render_features, room_audio_features.frames() ? room_audio_features : R.audio_features, opt.floor_db, opt.dtw);
+    room_audio_features = Features{};
     R.room = fit.model;
     rep.room_distance = fit.distance;
     rep.dry_distance = fit.dry_distance;

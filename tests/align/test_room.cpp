@@ -278,6 +278,23 @@ TEST(RoomModel, EstimatedFromAReverberantRecordingAndNotFromADryOne) {
   EXPECT_TRUE(wet.report.to_json()["room"].contains("rt60_s"));
 }
 
+// Onset features double the DTW's feature size; the room is still chosen on the reference features
+// (this combination used to stop with "dtw: feature sizes differ").
+TEST(RoomModel, EstimatedAlongsideOnsetFeatures) {
+  if (!std::filesystem::exists(pv::synth::SynthOptions{}.soundfont)) GTEST_SKIP() << "no SoundFont";
+  const pv::Performance p = study();
+  const auto audio = reverberate(pv::synth::render(warp(p, [](double t) { return t + 0.4; }), 22050), 0.15, 1.2, 22050);
+  AlignOptions o;
+  o.onset_weight = 0.5;
+  const auto r = align(audio, p, o);
+  EXPECT_FALSE(r.room.dry());
+  EXPECT_EQ(r.audio_features.bins, 2 * o.cqt.bins);
+  std::vector<double> err;
+  for (const auto& n : p.notes) err.push_back(std::fabs(aligned_time(r.map, n.onset, 22050) - (n.onset + 0.4)));
+  std::sort(err.begin(), err.end());
+  EXPECT_LT(err[err.size() / 2], 0.004);
+}
+
 }  // namespace
 
 namespace {
