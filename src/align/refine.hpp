@@ -63,6 +63,9 @@ struct RefineOptions {
   // in a dry recording, 2-4 in a concert hall.
   double lag_min_confidence = 6.0;
   double lag_edge_fraction = 0.5;  // the lag taken: leading edge of the pooled peak at this fraction
+  // The same in a reverberant recording (see refine_map_adaptive), where attacks agree less clearly
+  // and the scan's strengths peak late: stronger agreement is asked for (>= 1e8: no scan there).
+  double lag_min_confidence_reverberant = 10.0;
 };
 
 struct RefineStats {
@@ -90,13 +93,15 @@ TimeMap lag_scan(const TimeMap& map, const Performance& midi, const AttackGram& 
                  double* median_lag_ms = nullptr);
 
 // refine_map with the edge chosen from the recording (RefineOptions::dry_rise_ms): a first pass with
-// attack_fraction measures the rise times; a second pass follows where they call for another edge,
-// started from lag_scan's map unless the recording is reverberant (rise times more than
-// reverberant_rise_ms slower), where the scan's attack strengths peak late.
+// attack_fraction measures the rise times; a second pass follows, started from lag_scan's map. In a
+// reverberant recording (rise times more than reverberant_rise_ms slower) the scan's attack
+// strengths peak late, and it corrects the map only where lag_min_confidence_reverberant is met.
 // Measured with align_sweep (40 performances x 5 rooms, 60 s; performances within 3/10 ms):
 // strongest frame everywhere 71 of 200, leading edge everywhere 80, adaptive 89 (dry 28, Arthur
 // auditorium 27, council chamber 6, seminar room 28, concert hall 0), with the lag scan 107 (dry 38,
-// Arthur 32, council 8, seminar 29, concert hall 0).
+// Arthur 32, council 8, seminar 29, concert hall 0), with the clock-line check 114, with the scan
+// also in reverberant recordings at confidence 10: 116 (seminar 32, council 10; full-length
+// performances in the dry room, Arthur and seminar 104 of 120 instead of 101).
 TimeMap refine_map_adaptive(const TimeMap& map, const Performance& midi, const AttackGram& render,
                             const AttackGram& audio, double (*render_time)(double, int), int rate,
                             const RefineOptions& opt = {}, RefineStats* stats = nullptr);

@@ -22,11 +22,10 @@ void PrintTo(const Case& c, std::ostream* os) { *os << c.midi << " in " << c.ir;
 
 class RealPerformance : public ::testing::TestWithParam<Case> {};
 
-// Acceptance (issue 4): median |onset error| <= 3 ms, p95 <= 10 ms. Met by chopin (Arthur auditorium)
-// and bach (seminar room); not by beethoven in the council chamber (5-7 % of the energy in the direct
-// sound), where the attacks' rise times look dry and the strongest frames are used (measured
-// 2.75/6.90, 2.35/6.31, 4.20/10.08 ms). The guard keeps the level reached from regressing;
-// bench/align/align_sweep gives the per-room picture over 40 performances.
+// Acceptance (issue 4): median |onset error| <= 3 ms, p95 <= 10 ms. Met by chopin (Arthur auditorium,
+// 2.22/6.09 ms); bach (seminar room) 3.02/8.22 and beethoven (council chamber, a tenth of the energy in
+// the direct sound) 3.37/9.03 are just over the median. The guard keeps the level reached from
+// regressing; bench/align/align_sweep gives the per-room picture over 40 performances.
 constexpr double kAcceptMedianMs = 3.0, kAcceptP95Ms = 10.0;
 constexpr double kGuardMedianMs = 4.5, kGuardP95Ms = 12.0;
 

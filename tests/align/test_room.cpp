@@ -67,6 +67,28 @@ std::vector<float> tones(const pv::Performance& p, double shift, int rate, doubl
   return x;
 }
 
+// A room: the direct sound, then `early` reflections from 1.5 to 25 ms of strength `lo`..`lo`+0.3
+// (random signs), then an exponential tail from 40 ms.
+std::vector<std::pair<int, float>> room_taps(unsigned seed, int early, double lo, int rate) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<std::pair<int, float>> taps = {{0, 1.0f}};
+  for (int k = 0; k < early; ++k)
+    taps.push_back({static_cast<int>((0.0015 + 0.0235 * u(rng)) * rate), static_cast<float>((u(rng) < 0.5 ? -1 : 1) * (lo + 0.3 * u(rng)))});
+  for (int k = 0; k < 1500; ++k) {
+    const double t = 0.04 + 0.5 * u(rng);
+    taps.push_back({static_cast<int>(t * rate), static_cast<float>((u(rng) < 0.5 ? -1 : 1) * 0.35 * std::exp(-(t - 0.04) / 0.25))});
+  }
+  return taps;
+}
+
+std::vector<float> convolve(const std::vector<float>& dry, const std::vector<std::pair<int, float>>& taps) {
+  std::vector<float> out(dry.size(), 0.0f);
+  for (const auto& [d, a] : taps)
+    for (std::size_t i = 0; i + d < out.size(); ++i) out[i + d] += a * dry[i];
+  return out;
+}
+
 // The refinement's onset is the leading edge of the attack: in a room whose early reflections carry
 // more energy than the direct sound (as in a council chamber or a seminar room, measured 5-7 %
 // direct share), the strongest rise comes ms after the direct sound when the notes' bands still
@@ -86,21 +108,11 @@ TEST(RefineMap, LeadingEdgeFindsTheDirectSoundAmidStrongEarlyReflections) {
   const std::vector<float> render = tones(midi, 0.0, rate, seconds), dry = tones(midi, shift, rate, seconds);
   // Room: the direct sound, then dense reflections from 1.5 to 25 ms (each weaker than the direct,
   // together over 10 dB stronger), then an exponential tail.
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  std::vector<std::pair<int, float>> taps = {{0, 1.0f}};
-  for (int k = 0; k < 300; ++k)
-    taps.push_back({static_cast<int>((0.0015 + 0.0235 * u(rng)) * rate), static_cast<float>((u(rng) < 0.5 ? -1 : 1) * (0.3 + 0.3 * u(rng)))});
-  for (int k = 0; k < 1500; ++k) {
-    const double t = 0.04 + 0.5 * u(rng);
-    taps.push_back({static_cast<int>(t * rate), static_cast<float>((u(rng) < 0.5 ? -1 : 1) * 0.35 * std::exp(-(t - 0.04) / 0.25))});
-  }
+  const auto taps = room_taps(7, 300, 0.3, rate);
   double early = 0.0;
   for (std::size_t k = 1; k < 301; ++k) early += taps[k].second * taps[k].second;
   ASSERT_GT(10 * std::log10(early), 10.0);
-  std::vector<float> audio(dry.size(), 0.0f);
-  for (const auto& [d, a] : taps)
-    for (std::size_t i = 0; i + d < audio.size(); ++i) audio[i + d] += a * dry[i];
+  const std::vector<float> audio = convolve(dry, taps);
   const AttackGram rg = attack_gram(render, rate), ag = attack_gram(audio, rate);
   const TimeMap start{{0.0, seconds}, {shift + dtw_error, seconds + shift + dtw_error}};
   RefineStats st;
@@ -185,6 +197,36 @@ TEST(LagScan, RecoversAPassageLongLagBeyondTheRefinementsSearch) {
   EXPECT_LT(after_scan, 3.0);
   EXPECT_NEAR(st.lag_scan_median_ms, 70.0, 3.0);
   EXPECT_LT(both, 2.0);
+}
+
+// In a reverberant recording the scan corrects the map only where the attacks agree strongly
+// (RefineOptions::lag_min_confidence_reverberant). The map is right for the first half (where the
+// rise times show the room) and 70 ms early for the second.
+TEST(LagScan, InAReverberantRecordingOnlyWhereAttacksAgreeStrongly) {
+  const int rate = 22050;
+  const pv::Performance midi = random_piece(11, 120);
+  const double seconds = midi.notes.back().onset + 1.5, shift = 0.5, mid = midi.notes[60].onset;
+  const AttackGram rg = attack_gram(tones(midi, 0.0, rate, seconds), rate);
+  const AttackGram ag = attack_gram(convolve(tones(midi, shift, rate, seconds), room_taps(7, 300, 0.3, rate)), rate);
+  const TimeMap start{{0.0, mid, mid + 0.3, seconds}, {shift, mid + shift, mid + 0.3 + shift - 0.07, seconds + shift - 0.07}};
+  pv::Performance late;
+  for (const auto& n : midi.notes)
+    if (n.onset > mid + 0.3 + 5.0) late.notes.push_back(n);  // beyond the pooled window of the good half
+  RefineStats st;
+  const TimeMap scanned = refine_map_adaptive(start, midi, rg, ag, &same_time, rate, RefineOptions{}, &st);
+  EXPECT_EQ(st.audio_fraction, RefineOptions{}.reverberant_audio_fraction)
+      << "the recording reads as reverberant: rise q75 " << st.audio_rise_q75_ms << " ms against " << st.render_rise_q75_ms;
+  RefineOptions strict;
+  strict.lag_min_confidence_reverberant = 1e6;  // never met: the scan leaves the map alone
+  RefineStats st_strict;
+  const TimeMap kept = refine_map_adaptive(start, midi, rg, ag, &same_time, rate, strict, &st_strict);
+  const double scanned_err = median_error_ms(scanned, late, shift), kept_err = median_error_ms(kept, late, shift);
+  std::printf("reverberant, 70 ms early in the second half (%zu notes): lag scan %.2f ms, median error %.2f ms; "
+              "never confident enough: %.2f ms\n", late.notes.size(), st.lag_scan_median_ms, scanned_err, kept_err);
+  ASSERT_GT(late.notes.size(), 20u);
+  EXPECT_LT(scanned_err, 8.0);  // measured 4.4 ms
+  EXPECT_EQ(st_strict.lag_scan_median_ms, 0.0);
+  EXPECT_GT(kept_err, 20.0);
 }
 
 // A recording of other notes gives no lag that the attacks agree on: the map stays as it was.
