@@ -1,7 +1,7 @@
 // align_sweep: onset accuracy of `align` per real performance × room (not a timing benchmark).
 // Usage: align_sweep [--seconds S] [--from S (excerpt start)] [--stride K] [--first F] [--only NAME-PART] [--rooms dry,arthur,council,jack,clap]
 //                    [--room 0|1 (0: estimate the room, 1: dry render)] [--refine 0|1] [--dump 1 (per-note errors)]
-//                    [--fraction F (RefineOptions::attack_fraction)] [--audio-fraction F] [--onset-weight W]
+//                    [--fraction F (RefineOptions::attack_fraction)] [--audio-fraction F] [--rev-fraction F] [--onset-weight W]
 //                    [--lag S] [--lag-window S] [--lag-conf C] [--lag-conf-rev C] (lag_scan options; --lag 0: off) [--oracle 1 (refine from the true map:
 //                    the attack detector's own error)]
 // Each case: the excerpt rendered by the simulator (Salamander, room, 30 dB SNR, a planted offset,
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   int stride = 1, first = 0;
   std::string only;
   bool dump = false, refine = true, oracle = false;
-  double fraction = -1, audio_fraction = -1, lag_conf_rev = -1, onset_weight = -1, lag = -1, lag_window = -1, lag_conf = -1, fixed_direct = -1, fixed_rt60 = 0, off_line = -1;
+  double fraction = -1, audio_fraction = -1, rev_fraction = -1, lag_conf_rev = -1, onset_weight = -1, lag = -1, lag_window = -1, lag_conf = -1, fixed_direct = -1, fixed_rt60 = 0, off_line = -1;
   int room = 0;
   std::vector<std::string> rooms = {"dry", "arthur", "council", "jack", "clap"};
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
     else if (a == "--fraction") fraction = std::atof(argv[i + 1]);
     else if (a == "--audio-fraction") audio_fraction = std::atof(argv[i + 1]);
     else if (a == "--onset-weight") onset_weight = std::atof(argv[i + 1]);
+    else if (a == "--rev-fraction") rev_fraction = std::atof(argv[i + 1]);
     else if (a == "--lag-conf-rev") lag_conf_rev = std::atof(argv[i + 1]);
     else if (a == "--lag") lag = std::atof(argv[i + 1]);
     else if (a == "--lag-window") lag_window = std::atof(argv[i + 1]);
@@ -133,6 +134,7 @@ int main(int argc, char** argv) {
       if (fraction >= 0) ao.refine.attack_fraction = fraction;
       if (audio_fraction >= 0) ao.refine.audio_fraction = audio_fraction;
       if (onset_weight >= 0) ao.onset_weight = onset_weight;
+      if (rev_fraction >= 0) ao.refine.reverberant_audio_fraction = rev_fraction;
       if (lag_conf_rev >= 0) ao.refine.lag_min_confidence_reverberant = lag_conf_rev;
       if (lag >= 0) ao.refine.lag_search_s = lag;
       if (lag_window >= 0) ao.refine.lag_window_s = lag_window;
