@@ -398,10 +398,9 @@ TimeMap refine_map_adaptive(const TimeMap& map, const Performance& midi, const A
     if (slower <= opt.dry_rise_ms) again.attack_fraction = 0.0;
     else if (slower > opt.reverberant_rise_ms) again.audio_fraction = opt.reverberant_audio_fraction;
     // The wide lag scan: in a reverberant room only where the attacks agree more strongly.
-    const bool reverberant = slower > opt.reverberant_rise_ms;
-    const bool scan = (!reverberant || opt.lag_min_confidence_reverberant < 1e8) && opt.lag_search_s > 0.0;
+    const bool scan = opt.lag_search_s > 0.0;
     RefineOptions scan_opt = opt;
-    if (reverberant) scan_opt.lag_min_confidence = opt.lag_min_confidence_reverberant;
+    if (slower > opt.reverberant_rise_ms) scan_opt.lag_min_confidence = opt.lag_min_confidence_reverberant;
     if (scan || again.attack_fraction != opt.attack_fraction || again.audio_fraction != opt.audio_fraction) {
       double lag_ms = 0.0;
       const TimeMap start = scan ? lag_scan(map, midi, render, audio, render_time, rate, scan_opt, &lag_ms) : map;

@@ -64,7 +64,7 @@ struct RefineOptions {
   double lag_min_confidence = 6.0;
   double lag_edge_fraction = 0.5;  // the lag taken: leading edge of the pooled peak at this fraction
   // The same in a reverberant recording (see refine_map_adaptive), where attacks agree less clearly
-  // and the scan's strengths peak late: stronger agreement is asked for (>= 1e8: no scan there).
+  // and the scan's strengths peak late: stronger agreement is asked for (one never met: no correction).
   double lag_min_confidence_reverberant = 10.0;
 };
 
