@@ -397,13 +397,14 @@ TimeMap refine_map_adaptive(const TimeMap& map, const Performance& midi, const A
     RefineOptions again = opt;
     if (slower <= opt.dry_rise_ms) again.attack_fraction = 0.0;
     else if (slower > opt.reverberant_rise_ms) again.audio_fraction = opt.reverberant_audio_fraction;
-    // The wide lag scan: in a reverberant room only where the attacks agree more strongly.
-    const bool scan = opt.lag_search_s > 0.0;
+    // The wide lag scan (the map as it was when off or unsure): in a reverberant room only where
+    // the attacks agree more strongly.
     RefineOptions scan_opt = opt;
     if (slower > opt.reverberant_rise_ms) scan_opt.lag_min_confidence = opt.lag_min_confidence_reverberant;
-    if (scan || again.attack_fraction != opt.attack_fraction || again.audio_fraction != opt.audio_fraction) {
-      double lag_ms = 0.0;
-      const TimeMap start = scan ? lag_scan(map, midi, render, audio, render_time, rate, scan_opt, &lag_ms) : map;
+    double lag_ms = 0.0;
+    const TimeMap start = lag_scan(map, midi, render, audio, render_time, rate, scan_opt, &lag_ms);
+    // The same start and the same edges would only repeat the first pass.
+    if (start.dst != map.dst || again.attack_fraction != opt.attack_fraction || again.audio_fraction != opt.audio_fraction) {
       out = refine_map(start, midi, render, audio, render_time, rate, again, &st);
       st.lag_scan_median_ms = lag_ms;
       // The first pass's rise times made the choice: they are the ones reported.
