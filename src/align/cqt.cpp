@@ -58,11 +58,6 @@ double hann_response(double x) {
 
 }  // namespace
 
-std::mutex& fftw_plan_mutex() {
-  static std::mutex m;
-  return m;
-}
-
 float cosine_distance(const float* a, const float* b, int bins) {
   float acc[8] = {};
   int k = 0;

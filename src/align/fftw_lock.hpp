@@ -1,7 +1,6 @@
 #pragma once
-// FFTW planning is not thread-safe: every plan creation/destruction in pv_align holds this lock.
-#include <mutex>
+#include "core/fftw_lock.hpp"
 
 namespace pv::align {
-std::mutex& fftw_plan_mutex();
+inline std::mutex& fftw_plan_mutex() { return pv::fftw_planner_mutex(); }
 }  // namespace pv::align

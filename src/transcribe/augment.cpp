@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "core/fftw_lock.hpp"
 
 namespace pv::transcribe {
 
@@ -59,10 +60,6 @@ std::vector<float> add_noise(const std::vector<float>& clean, double snr_db, std
 }
 
 namespace {
-std::mutex& fftw_planner_mutex() {  // FFTW's planner is not thread-safe
-  static std::mutex m;
-  return m;
-}
 std::size_t next_pow2(std::size_t n) {
   std::size_t p = 1;
   while (p < n) p <<= 1;

@@ -7,14 +7,9 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "core/fftw_lock.hpp"
+
 namespace pv::sync {
-namespace {
-// FFTW's planner is not thread-safe.
-std::mutex& planner_mutex() {
-  static std::mutex m;
-  return m;
-}
-}  // namespace
 
 std::size_t GccPhat::fft_size_for(std::size_t n) {
   std::size_t s = 1;
@@ -32,7 +27,7 @@ GccPhat::GccPhat(std::size_t fft_size) : n_(fft_size) {
   if (!r_ || !ry_ || !cx || !cy) throw std::bad_alloc();
   cx_ = cx;
   cy_ = cy;
-  std::lock_guard lock(planner_mutex());
+  std::lock_guard lock(fftw_planner_mutex());
   const int n = static_cast<int>(n_);
   fwd_x_ = fftw_plan_dft_r2c_1d(n, r_, cx, FFTW_ESTIMATE);
   fwd_y_ = fftw_plan_dft_r2c_1d(n, ry_, cy, FFTW_ESTIMATE);
@@ -41,7 +36,7 @@ GccPhat::GccPhat(std::size_t fft_size) : n_(fft_size) {
 
 GccPhat::~GccPhat() {
   {
-    std::lock_guard lock(planner_mutex());
+    std::lock_guard lock(fftw_planner_mutex());
     fftw_destroy_plan(static_cast<fftw_plan>(fwd_x_));
     fftw_destroy_plan(static_cast<fftw_plan>(fwd_y_));
     fftw_destroy_plan(static_cast<fftw_plan>(inv_));

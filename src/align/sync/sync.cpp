@@ -11,6 +11,7 @@
 
 #include "align/sync/gcc_phat.hpp"
 #include "core/error.hpp"
+#include "core/fftw_lock.hpp"
 #include "core/progress.hpp"
 #include "dsp/resampler.hpp"
 
@@ -43,8 +44,7 @@ std::vector<float> onset_envelope(std::span<const float> x, int rate, int hop) {
   fftw_complex* out = fftw_alloc_complex(bins);
   fftw_plan plan;
   {
-    static std::mutex m;  // guards only this file's planning; GccPhat has its own
-    std::lock_guard lock(m);
+    std::lock_guard lock(fftw_planner_mutex());
     plan = fftw_plan_dft_r2c_1d(frame, in, out, FFTW_ESTIMATE);
   }
   std::vector<double> window(frame), prev(bins, 0.0), cur(bins);
@@ -63,8 +63,7 @@ std::vector<float> onset_envelope(std::span<const float> x, int rate, int hop) {
     env[f] = static_cast<float>(flux);
   }
   {
-    static std::mutex m;
-    std::lock_guard lock(m);
+    std::lock_guard lock(fftw_planner_mutex());
     fftw_destroy_plan(plan);
   }
   fftw_free(in);
