@@ -7,7 +7,8 @@
 // Knobs (environment): PV_BENCH_SYNC_ROOMS (subset, e.g. dry,jack), PV_BENCH_SYNC_VERBOSE=1 (every
 // estimate), PV_BENCH_SYNC_DRIFT (fixed ppm), PV_BENCH_SYNC_SAME=1 (also same-room pairs),
 // PV_SYNC_LOW/HIGH/BETA/RATIO (sync::Options band, PHAT exponent, direct-peak ratio),
-// PV_BENCH_SYNC_NO_SWEEP=1 (speed only).
+// PV_BENCH_SYNC_NO_SWEEP=1 (speed only), PV_BENCH_SYNC_ONLY=NAME-PART (only the files whose name
+// holds it; the planted maps and noise seeds stay those of the full sweep).
 // Truth follows the simulator: each impulse response is shifted so that its strongest (direct-sound)
 // peak is at time 0, so the true lag between two rooms is the planted map alone.
 #include <benchmark/benchmark.h>
@@ -184,6 +185,7 @@ void accuracy_sweep() {
     const Performance perf = cut(full, std::min(30.0, std::max(0.0, full.duration() - 70.0)), 60.0);
     align::sim::PlantedMap planted{2.0 * u(rng), 500.0 * u(rng), 0.0, 1};
     if (const char* v = std::getenv("PV_BENCH_SYNC_DRIFT")) planted.drift_ppm = std::atof(v);
+    if (const char* v = std::getenv("PV_BENCH_SYNC_ONLY"); v && file.filename().string().find(v) == std::string::npos) continue;
     std::vector<std::vector<float>> ref(nr), tgt(nr);
     for (std::size_t i = 0; i < nr; ++i) {
       ref[i] = record(perf, rs[i], kRefRate, {}, 100 + 2 * static_cast<std::uint32_t>(i + 10 * f), 30.0);

@@ -160,9 +160,10 @@ std::vector<float> resample(std::span<const float> in, double in_rate, double ou
 
 namespace {
 
-// One estimate. `seed`: a known offset (s, drift 0) that replaces the coarse onset-envelope stage.
+// One estimate. `seed`: a known coarse line (offset at ref_time 0, slope) that replaces the
+// onset-envelope stage.
 Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<const float> tgt_in, int tgt_rate,
-                     const Options& opt, const double* seed = nullptr) {
+                     const Options& opt, const Line* seed = nullptr) {
   if (ref_rate <= 0 || tgt_rate <= 0) throw Error("sync: sample rate must be positive");
   if (ref_in.empty()) throw Error("sync: the reference audio is empty");
   if (tgt_in.empty()) throw Error("sync: the target audio is empty");
@@ -200,7 +201,7 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
                                        std::max(2, opt.coarse_windows));
   std::vector<WindowOffset> coarse;
   if (seed) {
-    coarse.push_back({0.0, *seed, 1.0, false});
+    coarse.push_back({0.0, seed->a, 1.0, false});
   } else {
     GccPhat gcc(GccPhat::fft_size_for(static_cast<std::size_t>(lw + et)));
     const double env_rms = rms(ex);
@@ -265,7 +266,7 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
   }
   if (coarse.empty()) throw Error("sync: no part of the reference has enough onsets to correlate");
   std::vector<int> cin;
-  const Line cline = seed ? Line{*seed, 0.0} : robust_line(coarse, 0.01, max_drift, cin);
+  const Line cline = seed ? *seed : robust_line(coarse, 0.01, max_drift, cin);
   const double cspan = cin.size() >= 3 ? coarse[cin.back()].ref_time - coarse[cin.front()].ref_time : 0.0;
   // Slope uncertainty of the coarse line (a few ms of envelope error over its span).
   const double dslope = seed || cspan < 60.0 ? max_drift : std::clamp(0.01 / cspan, 5e-6, max_drift);
@@ -491,17 +492,18 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
 }
 
 
+// `seed`: a coarse line known from elsewhere, replacing the first pass's onset-envelope stage.
 Result one_way(std::span<const float> ref, int ref_rate, std::span<const float> tgt, int tgt_rate,
-               const Options& opt) {
+               const Options& opt, const Line* seed_in = nullptr) {
   // First pass: offset and drift. Within one fine window a drift left in the target smears the sharp
   // direct-sound peak (300 ppm over 3 s: 0.9 ms) while the broad reverberant part survives, so a
   // drift found here is undone on the whole target and the offset measured again on the de-drifted
   // target, where only a small residual drift is searched.
   Options first = opt;
   first.min_coherence = -1.0;
-  const Result r1 = estimate_pass(ref, ref_rate, tgt, tgt_rate, first);
+  const Result r1 = estimate_pass(ref, ref_rate, tgt, tgt_rate, first, seed_in);
   if (std::abs(r1.drift_ppm) < opt.redrift_ppm) {
-    if (r1.confidence < opt.min_coherence) return estimate_pass(ref, ref_rate, tgt, tgt_rate, opt);  // throws
+    if (r1.confidence < opt.min_coherence) return estimate_pass(ref, ref_rate, tgt, tgt_rate, opt, seed_in);  // throws
     return r1;
   }
   const double g1 = 1.0 + r1.drift_ppm * 1e-6;
@@ -511,11 +513,11 @@ Result one_way(std::span<const float> ref, int ref_rate, std::span<const float> 
   second.max_drift_ppm = std::min(opt.max_drift_ppm, opt.redrift_ppm);
   // The first pass's onset-envelope offset (not its chosen peak, which may be a reflection) on the
   // de-drifted clock.
-  const double seed = r1.coarse_offset / g1;
+  const Line seed{r1.coarse_offset / g1, 0.0};
   // The second pass finds its own onset-envelope line on the de-drifted target; when that disagrees
   // with the first pass (a repetitive passage can fool one excerpt), the first pass's centres it.
   Result r = estimate_pass(ref, ref_rate, y, tgt_rate, second);
-  if (std::abs(r.coarse_offset - seed) > 0.02) r = estimate_pass(ref, ref_rate, y, tgt_rate, second, &seed);
+  if (std::abs(r.coarse_offset - seed.a) > 0.02) r = estimate_pass(ref, ref_rate, y, tgt_rate, second, &seed);
   // tau = o2 + (1 + d2) t  ->  target_time = g1 o2 + g1 (1 + d2) t.
   const double g2 = 1.0 + r.drift_ppm * 1e-6;
   r.offset *= g1;
@@ -565,6 +567,26 @@ Result estimate(std::span<const float> ref, int ref_rate, std::span<const float>
     }
   }
   if (!have_a && !have_b) throw Error(why);
+  // A repetitive piece can lead one direction's onset-envelope stage to a repeat, seconds off, where
+  // nothing adds up and that direction gives up; when it is the drier-reference one, the other
+  // direction alone would be left to pick a reflection. It is measured again from the other's
+  // coarse offset.
+  if (have_a != have_b && opt.both_directions) {
+    try {
+      if (!have_a) {
+        const Line seed{b.coarse_offset, b.drift_ppm * 1e-6};
+        a = one_way(ref, ref_rate, tgt, tgt_rate, opt, &seed);
+        have_a = true;
+      } else {
+        // tgt_time = o + (1 + d) ref_time  ->  ref_time = -o / (1 + d) + tgt_time / (1 + d).
+        const double g = 1.0 + a.drift_ppm * 1e-6;
+        const Line seed{-a.coarse_offset / g, 1.0 / g - 1.0};
+        b = inverted(one_way(tgt, tgt_rate, ref, ref_rate, opt, &seed));
+        have_b = true;
+      }
+    } catch (const Error&) {
+    }
+  }
   if (!have_a) return b;
   if (!have_b) return a;
   return b.pre_peak_energy < a.pre_peak_energy ? b : a;

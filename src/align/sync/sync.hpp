@@ -17,7 +17,9 @@
 // reflections at earlier lags and the target room's at later ones. The earliest stacked peak
 // reaching direct_peak_ratio of the strongest is taken (right when the reference is the drier
 // recording); the estimate is also made with the roles exchanged, and the direction whose chosen
-// peak has the least stacked energy before it wins.
+// peak has the least stacked energy before it wins. When one direction gives up (in a repetitive
+// piece its onset-envelope stage can settle on a repeat seconds off, where nothing adds up), it is
+// measured again from the other direction's coarse line.
 // Truth convention (as in align/simulate): a recording's time is that of its direct sound (the
 // impulse response's strongest peak), so between two microphones the offset is the difference of
 // their clocks, not of their acoustic path lengths.
