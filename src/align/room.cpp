@@ -8,6 +8,8 @@
 namespace pv::align {
 namespace {
 
+constexpr double kMaxDecayS = 0.33;
+
 // One-pole filter of the power in every column of a frames × bins table, through get/put.
 template <class Get, class Put>
 void decay_filter(std::size_t frames, int bins, double period, const RoomModel& room, Get get, Put put) {
@@ -100,6 +102,10 @@ RoomFit estimate_room_fine(const Features& render, const Features& audio, double
   };
   fit.dry_distance = fit.distance = score(RoomModel{});
   // Coordinate search: decay time at a middling direct share, then the direct share, then the time.
+  // Decay times beyond kMaxDecayS (RT60 4.6 s, longer than any hall a piano is recorded in) are not
+  // tried: such a fit only makes up for the model's missing early build-up of reflections, and it can
+  // hold the whole path early (bench_align, Liszt etude 10 in the concert hall: a 6.4 s fit, every
+  // note 82 ms early; without it 10 ms).
   // The candidates of a step are scored in parallel (pure functions of shared, read-only inputs).
   RoomModel best{};
   double best_d = fit.dry_distance;
@@ -120,7 +126,9 @@ RoomFit estimate_room_fine(const Features& render, const Features& audio, double
     const double tau = best.tau_s;
     consider({{0.5, tau}, {0.3, tau}, {0.12, tau}, {0.07, tau}, {0.04, tau}});
     const double direct = best.direct;
-    consider({{direct, tau * 0.7}, {direct, tau * 1.4}});
+    std::vector<RoomModel> last{{direct, tau * 0.7}};
+    if (tau * 1.4 <= kMaxDecayS) last.push_back({direct, tau * 1.4});
+    consider(last);
   }
   fit.model = best;
   fit.distance = best_d;

@@ -320,6 +320,19 @@ TEST(RoomModel, EstimatedFromAReverberantRecordingAndNotFromADryOne) {
   EXPECT_TRUE(wet.report.to_json()["room"].contains("rt60_s"));
 }
 
+// A cathedral-like room (RT60 8 s, 5 % direct): the decay time fitted stays within real halls
+// (RoomModel search limit 0.33 s, RT60 4.6 s); the next step, 0.46 s, once held a concert-hall
+// alignment 82 ms early.
+TEST(RoomModel, DecayTimeFittedStaysWithinRealHalls) {
+  if (!std::filesystem::exists(pv::synth::SynthOptions{}.soundfont)) GTEST_SKIP() << "no SoundFont";
+  const pv::Performance p = study();
+  const auto audio = reverberate(pv::synth::render(warp(p, [](double t) { return t + 0.4; }), 22050), 0.05, 8.0, 22050);
+  const auto r = align(audio, p);
+  EXPECT_FALSE(r.room.dry());
+  EXPECT_LE(r.room.tau_s, 0.33 + 1e-9);
+  EXPECT_GE(r.room.tau_s, 0.2) << "a long room is still fitted as long";
+}
+
 // Onset features double the DTW's feature size; the room is still chosen on the reference features
 // (this combination used to stop with "dtw: feature sizes differ").
 TEST(RoomModel, EstimatedAlongsideOnsetFeatures) {
