@@ -9,7 +9,7 @@
 #include <mutex>
 #include <numbers>
 
-#include "align/fftw_lock.hpp"
+#include "core/fftw_lock.hpp"
 #include "core/error.hpp"
 
 namespace pv::align {
@@ -31,7 +31,7 @@ struct Plan {
   fftwf_plan p = nullptr;
   ~Plan() {
     if (p) {
-      std::lock_guard lock(fftw_plan_mutex());
+      std::lock_guard lock(fftw_planner_mutex());
       fftwf_destroy_plan(p);
     }
   }
@@ -107,7 +107,7 @@ Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release,
   auto band = fftw_alloc<fftwf_complex>(M);
   Plan fwd, inv;
   {
-    std::lock_guard lock(fftw_plan_mutex());
+    std::lock_guard lock(fftw_planner_mutex());
     fwd.p = fftwf_plan_dft_r2c_1d(static_cast<int>(L), buf.get(), spec, FFTW_ESTIMATE);
     inv.p = fftwf_plan_dft_1d(static_cast<int>(M), band.get(), band.get(), FFTW_BACKWARD, FFTW_ESTIMATE);
   }

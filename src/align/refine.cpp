@@ -7,7 +7,7 @@
 #include <numbers>
 #include <set>
 
-#include "align/fftw_lock.hpp"
+#include "core/fftw_lock.hpp"
 #include "core/error.hpp"
 
 namespace pv::align {
@@ -67,7 +67,7 @@ AttackGram attack_gram(const std::vector<float>& signal, int rate, int window, i
   }
   fftwf_plan plan;
   {
-    std::lock_guard lock(fftw_plan_mutex());
+    std::lock_guard lock(fftw_planner_mutex());
     plan = fftwf_plan_dft_r2c_1d(window, in, out, FFTW_ESTIMATE);
   }
   const long long n = static_cast<long long>(signal.size());
@@ -87,7 +87,7 @@ AttackGram attack_gram(const std::vector<float>& signal, int rate, int window, i
     }
   }
   {
-    std::lock_guard lock(fftw_plan_mutex());
+    std::lock_guard lock(fftw_planner_mutex());
     fftwf_destroy_plan(plan);
   }
   fftwf_free(in);

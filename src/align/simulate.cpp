@@ -14,7 +14,7 @@
 #include <random>
 #include <string>
 
-#include "align/fftw_lock.hpp"
+#include "core/fftw_lock.hpp"
 #include "core/error.hpp"
 #include "core/pedal_rule.hpp"
 #include "io/audio/audio.hpp"
@@ -145,7 +145,7 @@ void convolve(std::vector<float>& x, std::vector<float> ir) {
   fftwf_complex* H = fftwf_alloc_complex(nc);
   fftwf_plan fwd, inv;
   {
-    std::lock_guard lock(fftw_plan_mutex());
+    std::lock_guard lock(fftw_planner_mutex());
     fwd = fftwf_plan_dft_r2c_1d(static_cast<int>(N), rbuf, cbuf, FFTW_ESTIMATE);
     inv = fftwf_plan_dft_c2r_1d(static_cast<int>(N), cbuf, rbuf, FFTW_ESTIMATE);
   }
@@ -169,7 +169,7 @@ void convolve(std::vector<float>& x, std::vector<float> ir) {
     for (std::size_t k = 0; k < N && s + k < y.size(); ++k) y[s + k] += rbuf[k];
   }
   {
-    std::lock_guard lock(fftw_plan_mutex());
+    std::lock_guard lock(fftw_planner_mutex());
     fftwf_destroy_plan(fwd);
     fftwf_destroy_plan(inv);
   }
