@@ -2,7 +2,7 @@
 // Usage: align_sweep [--seconds S] [--from S (excerpt start)] [--stride K] [--first F] [--only NAME-PART] [--rooms dry,arthur,council,jack,clap]
 //                    [--room 0|1 (0: estimate the room, 1: dry render)] [--refine 0|1] [--dump 1 (per-note errors)]
 //                    [--fraction F (RefineOptions::attack_fraction)] [--audio-fraction F] [--rev-fraction F] [--onset-weight W]
-//                    [--lag S] [--lag-window S] [--lag-conf C] [--lag-conf-rev C] (lag_scan options; --lag 0: off) [--oracle 1 (refine from the true map:
+//                    [--lag S] [--lag-window S] [--lag-conf C] [--lag-conf-rev C] (lag_scan options; --lag 0: off) [--line-limit S (0: off)] [--oracle 1 (refine from the true map:
 //                    the attack detector's own error)]
 // Each case: the excerpt rendered by the simulator (Salamander, room, 30 dB SNR, a planted offset,
 // drift and jitter derived from the case index), aligned, scored against the planted map.
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   int stride = 1, first = 0;
   std::string only;
   bool dump = false, refine = true, oracle = false;
-  double fraction = -1, audio_fraction = -1, rev_fraction = -1, lag_conf_rev = -1, onset_weight = -1, lag = -1, lag_window = -1, lag_conf = -1, fixed_direct = -1, fixed_rt60 = 0, off_line = -1;
+  double fraction = -1, audio_fraction = -1, rev_fraction = -1, lag_conf_rev = -1, onset_weight = -1, lag = -1, lag_window = -1, lag_conf = -1, fixed_direct = -1, fixed_rt60 = 0, off_line = -1, line_limit = -1;
   int room = 0;
   std::vector<std::string> rooms = {"dry", "arthur", "council", "jack", "clap"};
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
     else if (a == "--lag") lag = std::atof(argv[i + 1]);
     else if (a == "--lag-window") lag_window = std::atof(argv[i + 1]);
     else if (a == "--lag-conf") lag_conf = std::atof(argv[i + 1]);
+    else if (a == "--line-limit") line_limit = std::atof(argv[i + 1]);
     else if (a == "--off-line") off_line = std::atof(argv[i + 1]);
     else if (a == "--fixed") std::sscanf(argv[i + 1], "%lf,%lf", &fixed_direct, &fixed_rt60);
     else if (a == "--rooms") {
@@ -140,6 +141,7 @@ int main(int argc, char** argv) {
       if (lag_window >= 0) ao.refine.lag_window_s = lag_window;
       if (lag_conf >= 0) ao.refine.lag_min_confidence = lag_conf;
       if (off_line >= 0) ao.off_line_limit_s = off_line;
+      if (line_limit >= 0) ao.line_limit_s = line_limit;
       ao.room = room == 0 ? RoomMode::Estimate : RoomMode::Dry;
       if (fixed_direct >= 0) ao.room = RoomMode::Fixed, ao.fixed_room = {fixed_direct, fixed_rt60 / 13.8155};
       auto res = align(s.audio, midi, ao);

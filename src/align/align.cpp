@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <thread>
 #include <utility>
@@ -47,6 +48,7 @@ nlohmann::json AlignReport::to_json() const {
             {"median_abs_correction_ms", median_correction_ms},
             {"lag_scan_median_ms", lag_scan_median_ms},
             {"dtw_off_line_s", off_line_s},
+            {"beyond_line_fraction", line_beyond_fraction},
             {"edge_fraction", {{"render", render_edge_fraction}, {"audio", audio_edge_fraction}}},
             {"rise_q75_ms", {{"render", render_rise_q75_ms}, {"audio", audio_rise_q75_ms}}}}},
           {"room", {{"direct", room.direct}, {"decay_s", room.tau_s}, {"rt60_s", 13.8155 * room.tau_s},
@@ -168,6 +170,21 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
     rep.onset_groups = st.groups;
     rep.median_correction_ms = st.median_abs_correction_ms;
     rep.lag_scan_median_ms = st.lag_scan_median_ms;
+  }
+  if (opt.line_limit_s > 0.0) {
+    std::vector<double> at;
+    at.reserve(midi.notes.size());
+    for (const Note& n : midi.notes) at.push_back(synth::scheduled_time(n.onset, rate));
+    const double beyond = R.map.clamp_to_line(at, opt.line_limit_s, opt.line_limit_max_fraction);
+    rep.line_beyond_fraction = beyond;
+    if (beyond > opt.line_limit_max_fraction) {
+      char msg[200];
+      std::snprintf(msg, sizeof msg,
+                    "%.0f%% of the onsets map more than %.0f ms off the clock line (offset + drift); the map is "
+                    "left as it is, but it may have lost its way",
+                    100.0 * beyond, opt.line_limit_s * 1e3);
+      rep.warnings.push_back(msg);
+    }
   }
 
   // Linear fit of the aligned onsets against the MIDI onsets: offset, drift, residuals.

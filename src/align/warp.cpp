@@ -50,14 +50,13 @@ TimeMap::Line TimeMap::fit(const std::vector<double>& at) const {
   return fit_line(at, y);
 }
 
-double TimeMap::drop_off_line(const std::vector<double>& at, double min_limit, double mad_factor) {
-  if (at.size() < 2 || src.size() < 3) return 0.0;
+TimeMap::Line TimeMap::robust_line(const std::vector<double>& at, double* mad_out) const {
   std::vector<double> y(at.size()), r(at.size());
   for (std::size_t k = 0; k < at.size(); ++k) y[k] = (*this)(at[k]);
-  Line l{y.front() - at.front(), 1.0};
+  Line l{y.empty() ? 0.0 : y.front() - at.front(), 1.0};
   double mad = 0.0;
   std::vector<char> in(at.size(), 1);
-  for (int iter = 0; iter < 4; ++iter) {
+  for (int iter = 0; iter < 4 && !at.empty(); ++iter) {
     if (std::count(in.begin(), in.end(), 1) < 2) break;
     l = fit_line(at, y, &in);
     for (std::size_t k = 0; k < at.size(); ++k) r[k] = std::fabs(y[k] - l.offset - l.slope * at[k]);
@@ -66,6 +65,28 @@ double TimeMap::drop_off_line(const std::vector<double>& at, double min_limit, d
     mad = s[s.size() / 2];
     for (std::size_t k = 0; k < at.size(); ++k) in[k] = r[k] <= std::max(3.0 * mad, 0.002);
   }
+  if (mad_out) *mad_out = mad;
+  return l;
+}
+
+double TimeMap::clamp_to_line(const std::vector<double>& at, double limit, double max_fraction) {
+  if (at.size() < 2 || src.empty()) return 0.0;
+  const Line l = robust_line(at);
+  std::size_t n = 0;
+  for (double t : at) n += std::fabs((*this)(t) - l.offset - l.slope * t) > limit;
+  const double beyond = static_cast<double>(n) / static_cast<double>(at.size());
+  if (beyond > max_fraction) return beyond;
+  for (std::size_t k = 0; k < src.size(); ++k) {
+    const double c = l.offset + l.slope * src[k];
+    dst[k] = std::clamp(dst[k], c - limit, c + limit);
+  }
+  return beyond;
+}
+
+double TimeMap::drop_off_line(const std::vector<double>& at, double min_limit, double mad_factor) {
+  if (at.size() < 2 || src.size() < 3) return 0.0;
+  double mad = 0.0;
+  const Line l = robust_line(at, &mad);
   const double sigma = 1.4826 * mad, limit = std::max(min_limit, mad_factor * sigma);
   // A stray stretch is dropped out to where it comes back near the line (within 3 sigma, at least
   // 10 ms), not just where it crosses the limit.

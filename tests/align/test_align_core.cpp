@@ -168,6 +168,49 @@ TEST(Warp, StretchesOffTheClockLineAreBridged) {
   EXPECT_DOUBLE_EQ(m(10.0), clean(10.0));
 }
 
+// A refined map along offset + drift with 3 ms of jitter and a stretch 20 ms off: the stretch is
+// brought to within the limit of the line, the rest is left exactly as it is.
+TEST(Warp, ClampToLineBoundsAStrayStretchAndKeepsTheJitter) {
+  const auto line = [](double t) { return -1.2 + 0.99962 * t; };
+  const auto jitter = [](double t) { return 0.003 * std::sin(2.1 * t); };
+  pv::align::TimeMap m;
+  std::vector<double> at;
+  for (int k = 0; k <= 6000; ++k) {
+    const double t = 0.01 * k;
+    m.src.push_back(t), m.dst.push_back(line(t) + jitter(t) + (t > 30.0 && t < 33.0 ? 0.02 : 0.0));
+    if (k % 20 == 0) at.push_back(t);
+  }
+  const pv::align::TimeMap before = m;
+  const double beyond = m.clamp_to_line(at, 0.008, 0.25);
+  EXPECT_GT(beyond, 0.03);  // the stretch: 3 of 60 s
+  EXPECT_LT(beyond, 0.06);
+  for (int k = 0; k <= 6000; ++k) {
+    const double t = 0.01 * k;
+    EXPECT_LE(std::fabs(m(t) - line(t)), 0.0085) << t;
+    if (k > 0) {
+      EXPECT_GE(m.dst[k], m.dst[k - 1]);
+    }
+  }
+  EXPECT_DOUBLE_EQ(m(10.0), before(10.0));
+  EXPECT_DOUBLE_EQ(m(50.0), before(50.0));
+  EXPECT_LT(m(31.5), before(31.5) - 0.01);
+}
+
+// A map that is not one line (a 30 ms step halfway): more than the allowed fraction of the onsets is
+// off any line, and the map is left alone.
+TEST(Warp, ClampToLineLeavesAMapThatIsNotALine) {
+  pv::align::TimeMap m;
+  std::vector<double> at;
+  for (int k = 0; k <= 600; ++k) {
+    const double t = 0.1 * k;
+    m.src.push_back(t), m.dst.push_back(0.5 + t + (t > 30.0 ? 0.03 : 0.0));
+    at.push_back(t);
+  }
+  const pv::align::TimeMap before = m;
+  EXPECT_GT(m.clamp_to_line(at, 0.008, 0.25), 0.25);
+  EXPECT_EQ(m.dst, before.dst);
+}
+
 TEST(Warp, MapFromPathAveragesColumnsPerRow) {
   std::vector<std::pair<int, int>> path{{0, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 4}};
   auto m = pv::align::map_from_path(path, 0.01, 0.02);
