@@ -21,7 +21,7 @@ namespace {
 
 struct AlignOpts {
   std::string audio, midi, output, tsv, report, plots, soundfont, room = "auto";
-  double band = 4.0;
+  double band = 4.0, line_limit_ms = 8.0;
   int coarse = 16, radius = 24;
   bool no_refine = false, json = false;
 };
@@ -34,6 +34,7 @@ int run_align(const AlignOpts& o) {
   opt.dtw.factor = o.coarse;
   opt.dtw.fine_radius = o.radius;
   opt.refine_onsets = !o.no_refine;
+  opt.line_limit_s = o.line_limit_ms * 1e-3;
   if (!o.soundfont.empty()) opt.synth.soundfont = o.soundfont;
   if (o.room == "auto") {
     opt.room = pv::align::RoomMode::Estimate;
@@ -118,6 +119,10 @@ pv::cli::Verb reg{"align", 40, [](CLI::App& app) -> pv::cli::Run {
                   "Room of the recording applied to the reference render: auto (estimated), dry, or DIRECT,RT60 "
                   "(share of direct energy, reverberation time in s)")
       ->capture_default_str();
+  cmd->add_option("--line-limit", o->line_limit_ms,
+                  "Keep the map within this many ms of the fitted clock line (offset + drift); 0: off")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-refine", o->no_refine, "Keep the DTW map as is (no onset refinement of the time map)");
   cmd->add_flag("--json", o->json, "Print the report on stdout");
   return [o]() { return run_align(*o); };

@@ -104,6 +104,11 @@ TEST(AlignCli, BadInputsFailClearly) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.mid"));
   r = pvtest::run_cli("align --midi " + (dir / "perf.mid").string() + " -o x.mid", true);
   EXPECT_EQ(r.rc, 2);
+  r = pvtest::run_cli("align --audio " + (dir / "short.wav").string() + " --midi " + (dir / "perf.mid").string() +
+                          " -o x.mid --line-limit -3",
+                      true);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.out.find("--line-limit"), std::string::npos) << r.out;
   EXPECT_EQ(pvtest::run_cli("align --help").rc, 0);
 }
 
