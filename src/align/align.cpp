@@ -48,6 +48,7 @@ nlohmann::json AlignReport::to_json() const {
             {"median_abs_correction_ms", median_correction_ms},
             {"lag_scan_median_ms", lag_scan_median_ms},
             {"dtw_off_line_s", off_line_s},
+            {"dtw_beyond_line_fraction", dtw_beyond_line_fraction},
             {"beyond_line_fraction", line_beyond_fraction},
             {"edge_fraction", {{"render", render_edge_fraction}, {"audio", audio_edge_fraction}}},
             {"rise_q75_ms", {{"render", render_rise_q75_ms}, {"audio", audio_rise_q75_ms}}}}},
@@ -155,6 +156,9 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
     at.reserve(midi.notes.size());
     for (const Note& n : midi.notes) at.push_back(synth::scheduled_time(n.onset, rate));
     rep.off_line_s = R.map.drop_off_line(at, opt.off_line_limit_s, 6.0);
+    // The refinement starts near the line where the path strayed by less than the bridged stretches.
+    if (opt.line_limit_s > 0.0)
+      rep.dtw_beyond_line_fraction = R.map.clamp_to_line(at, opt.line_limit_s, opt.line_limit_max_fraction);
     if (rep.off_line_s > 0.0)
       rep.warnings.push_back("the DTW path strayed from the clock line for " + std::to_string(rep.off_line_s) +
                              " s of the MIDI; bridged linearly there");

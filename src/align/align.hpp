@@ -32,11 +32,12 @@ struct AlignOptions {
   // DTW map knots farther than this (or 6 robust standard deviations) from the clock line are
   // dropped (TimeMap::drop_off_line); a huge value turns it off.
   double off_line_limit_s = 0.05;
-  // The refined map is kept within line_limit_s of the clock line (TimeMap::clamp_to_line): the two
-  // clocks differ by an offset and a drift, and onsets jitter by milliseconds, so a stretch further
-  // off has followed a wrong attack (in reverberant recordings the refinement's tails). Not applied
-  // when more than line_limit_max_fraction of the onsets are that far off (a map that is not a line:
-  // a warning says so). 0: off.
+  // The DTW map (after the off-line stretches are bridged) and the refined map are kept within
+  // line_limit_s of the clock line (TimeMap::clamp_to_line): the two clocks differ by an offset and a
+  // drift, and onsets jitter by milliseconds, so a stretch further off has followed a wrong attack
+  // (in reverberant recordings the refinement's tails). Not applied when more than
+  // line_limit_max_fraction of the onsets are that far off (a map that is not a line: a warning says
+  // so). 0: off.
   double line_limit_s = 0.008;
   double line_limit_max_fraction = 0.25;
   MultiscaleOptions dtw;
@@ -57,6 +58,7 @@ struct AlignReport {
   double lag_scan_median_ms = 0.0;  // lag_scan's median correction before the refinement
   double off_line_s = 0.0;  // render time where the DTW path strayed from the clock line (bridged)
   double line_beyond_fraction = 0.0;  // onsets mapped more than line_limit_s off the line before the clamp
+  double dtw_beyond_line_fraction = 0.0;  // the same for the DTW map
   // Onset refinement's edges (0: strongest frame) and leading-edge-to-peak times (refine.hpp).
   double render_edge_fraction = 0.0, audio_edge_fraction = 0.0, audio_rise_q75_ms = 0.0, render_rise_q75_ms = 0.0;
   RoomModel room;  // room applied to the render

@@ -23,8 +23,8 @@ void PrintTo(const Case& c, std::ostream* os) { *os << c.midi << " in " << c.ir;
 class RealPerformance : public ::testing::TestWithParam<Case> {};
 
 // Acceptance (issue 4): median |onset error| <= 3 ms, p95 <= 10 ms. Met by chopin (Arthur auditorium,
-// 2.22/6.09 ms); bach (seminar room) 3.02/7.94 and beethoven (council chamber, a tenth of the energy in
-// the direct sound) 3.37/7.99 are just over the median. The guard keeps the level reached from
+// 2.22/6.14 ms) and bach (seminar room, 2.85/8.22); beethoven (council chamber, a tenth of the energy
+// in the direct sound) 3.37/7.15 is just over the median. The guard keeps the level reached from
 // regressing; bench/align/align_sweep gives the per-room picture over 40 performances.
 constexpr double kAcceptMedianMs = 3.0, kAcceptP95Ms = 10.0;
 constexpr double kGuardMedianMs = 4.5, kGuardP95Ms = 12.0;
