@@ -49,7 +49,7 @@ nlohmann::json AlignReport::to_json() const {
             {"lag_scan_median_ms", lag_scan_median_ms},
             {"dtw_off_line_s", off_line_s},
             {"dtw_beyond_line_fraction", dtw_beyond_line_fraction},
-            {"beyond_line_fraction", line_beyond_fraction},
+            {"beyond_line_fraction", beyond_line_fraction},
             {"edge_fraction", {{"render", render_edge_fraction}, {"audio", audio_edge_fraction}}},
             {"rise_q75_ms", {{"render", render_rise_q75_ms}, {"audio", audio_rise_q75_ms}}}}},
           {"room", {{"direct", room.direct}, {"decay_s", room.tau_s}, {"rt60_s", 13.8155 * room.tau_s},
@@ -151,18 +151,16 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
 
   const double period = R.render_features.frame_period();
   R.map = map_from_path(R.dtw.fine.path, period, R.audio_features.frame_period());
-  {
-    std::vector<double> at;
-    at.reserve(midi.notes.size());
-    for (const Note& n : midi.notes) at.push_back(synth::scheduled_time(n.onset, rate));
-    rep.off_line_s = R.map.drop_off_line(at, opt.off_line_limit_s, 6.0);
-    // The refinement starts near the line where the path strayed by less than the bridged stretches.
-    if (opt.line_limit_s > 0.0)
-      rep.dtw_beyond_line_fraction = R.map.clamp_to_line(at, opt.line_limit_s, opt.line_limit_max_fraction);
-    if (rep.off_line_s > 0.0)
-      rep.warnings.push_back("the DTW path strayed from the clock line for " + std::to_string(rep.off_line_s) +
-                             " s of the MIDI; bridged linearly there");
-  }
+  std::vector<double> at;  // the onsets' render times
+  at.reserve(midi.notes.size());
+  for (const Note& n : midi.notes) at.push_back(synth::scheduled_time(n.onset, rate));
+  rep.off_line_s = R.map.drop_off_line(at, opt.off_line_limit_s, 6.0);
+  if (rep.off_line_s > 0.0)
+    rep.warnings.push_back("the DTW path strayed from the clock line for " + std::to_string(rep.off_line_s) +
+                           " s of the MIDI; bridged linearly there");
+  // Smaller strays are clamped: the refinement then starts near the line.
+  if (opt.line_limit_s > 0.0)
+    rep.dtw_beyond_line_fraction = R.map.clamp_to_line(at, opt.line_limit_s, opt.line_limit_max_fraction);
   if (opt.refine_onsets) {
     RefineStats st;
     R.map = refine_map_adaptive(R.map, midi, render_attacks, audio_attacks, &synth::scheduled_time, rate, opt.refine, &st);
@@ -176,11 +174,8 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
     rep.lag_scan_median_ms = st.lag_scan_median_ms;
   }
   if (opt.line_limit_s > 0.0) {
-    std::vector<double> at;
-    at.reserve(midi.notes.size());
-    for (const Note& n : midi.notes) at.push_back(synth::scheduled_time(n.onset, rate));
     const double beyond = R.map.clamp_to_line(at, opt.line_limit_s, opt.line_limit_max_fraction);
-    rep.line_beyond_fraction = beyond;
+    rep.beyond_line_fraction = beyond;
     if (beyond > opt.line_limit_max_fraction) {
       char msg[200];
       std::snprintf(msg, sizeof msg,

@@ -57,8 +57,9 @@ struct AlignReport {
   double median_correction_ms = 0.0;
   double lag_scan_median_ms = 0.0;  // lag_scan's median correction before the refinement
   double off_line_s = 0.0;  // render time where the DTW path strayed from the clock line (bridged)
-  double line_beyond_fraction = 0.0;  // onsets mapped more than line_limit_s off the line before the clamp
-  double dtw_beyond_line_fraction = 0.0;  // the same for the DTW map
+  // Share of the onsets the refined map put more than line_limit_s off the line (before the clamp),
+  // and the same for the DTW map.
+  double beyond_line_fraction = 0.0, dtw_beyond_line_fraction = 0.0;
   // Onset refinement's edges (0: strongest frame) and leading-edge-to-peak times (refine.hpp).
   double render_edge_fraction = 0.0, audio_edge_fraction = 0.0, audio_rise_q75_ms = 0.0, render_rise_q75_ms = 0.0;
   RoomModel room;  // room applied to the render

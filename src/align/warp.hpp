@@ -20,16 +20,17 @@ struct TimeMap {
     double offset = 0.0, slope = 1.0;
   };
   Line fit(const std::vector<double>& at) const;
+  // Least-squares line at the source times `at`, refitted on the times within 3 median absolute
+  // deviations of it (at least 2 ms); `mad`: the map's median absolute deviation from it.
+  Line robust_line(const std::vector<double>& at, double* mad = nullptr) const;
+  // Moves every knot to within `limit` of robust_line(at) (the map stays monotone), unless more than
+  // max_fraction of the times `at` map further off than that. Returns that fraction.
+  double clamp_to_line(const std::vector<double>& at, double limit, double max_fraction = 1.0);
   // Two clocks recording one performance differ by an offset and a drift: a map that strays far from
   // that line has lost its way. A robust line is fitted at the source times `at` (least squares,
   // refitted on the times within 3 median absolute deviations); knots farther from it than
   // max(min_limit, mad_factor * 1.4826 * MAD) are removed, so that the map bridges them linearly.
   // Returns the source time spanned by the removed knots. At least two knots are always kept.
-  // The robust line of drop_off_line (and the median absolute deviation of the map from it).
-  Line robust_line(const std::vector<double>& at, double* mad = nullptr) const;
-  // Moves every knot to within `limit` of robust_line(at) (the map stays monotone), unless more than
-  // max_fraction of the times `at` map further off than that. Returns that fraction.
-  double clamp_to_line(const std::vector<double>& at, double limit, double max_fraction = 1.0);
   double drop_off_line(const std::vector<double>& at, double min_limit, double mad_factor);
 };
 
