@@ -91,8 +91,8 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
     rep.warnings.push_back("audio is much longer than the MIDI; the alignment band may be too wide");
   if (first_onset < 0.0) rep.warnings.push_back("MIDI has events before time 0");
 
-  // The render runs in a second thread while the audio's CQT runs here; the render's CQT follows,
-  // so that only one whole-signal FFT buffer is alive at a time (peak memory).
+  // The render runs in a second thread while the audio's attack gram and CQT run here; the render's
+  // follow on both threads, so that only one whole-signal FFT buffer is alive at a time (peak memory).
   const auto t0 = std::chrono::steady_clock::now();
   std::exception_ptr err;
   AttackGram render_attacks, audio_attacks;
@@ -101,7 +101,6 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   std::thread worker([&] {
     try {
       rendered = synth::render(midi, rate, opt.synth);
-      if (opt.refine_onsets) render_attacks = attack_gram(rendered, rate);
     } catch (...) {
       err = std::current_exception();
     }
@@ -121,7 +120,8 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   }
   worker.join();
   if (err) std::rethrow_exception(err);
-  R.render_features = cqt_magnitude(std::move(rendered), opt.cqt);
+  if (opt.refine_onsets) render_attacks = attack_gram(rendered, rate, 256, 32, 2);
+  R.render_features = cqt_magnitude(std::move(rendered), opt.cqt, 2);
   const auto t_room = std::chrono::steady_clock::now();
   if (opt.room == RoomMode::Estimate) {
     const RoomFit fit = estimate_room_fine(

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <numbers>
+#include <thread>
 
 #include "core/fftw_lock.hpp"
 #include "core/error.hpp"
@@ -70,21 +72,21 @@ float cosine_distance(const float* a, const float* b, int bins) {
 }
 
 namespace {
-Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release, const CqtParams& P);
+Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release, const CqtParams& P, int threads);
 }  // namespace
 
-Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& P) {
-  return cqt_impl(signal, nullptr, P);
+Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& P, int threads) {
+  return cqt_impl(signal, nullptr, P, threads);
 }
 
-Features cqt_magnitude(std::vector<float>&& signal, const CqtParams& P) {
+Features cqt_magnitude(std::vector<float>&& signal, const CqtParams& P, int threads) {
   std::vector<float> owned = std::move(signal);
-  return cqt_impl(owned, &owned, P);
+  return cqt_impl(owned, &owned, P, threads);
 }
 
 namespace {
 
-Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release, const CqtParams& P) {
+Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release, const CqtParams& P, int threads) {
   if (P.rate <= 0 || P.hop <= 0 || P.bins <= 0 || P.bins_per_octave <= 0) throw Error("cqt: bad parameters");
   const double Q = 1.0 / (std::pow(2.0, 1.0 / P.bins_per_octave) - 1.0);
   const double fmin = 440.0 * std::pow(2.0, (P.fmin_midi - 69.0) / 12.0);
@@ -104,14 +106,12 @@ Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release,
   std::fill(buf.get() + n, buf.get() + 2 * nspec, 0.0f);
   if (release) std::vector<float>().swap(*release);
   auto* spec = reinterpret_cast<fftwf_complex*>(buf.get());
-  auto band = fftw_alloc<fftwf_complex>(M);
-  Plan fwd, inv;
+  Plan fwd;
   {
     std::lock_guard lock(fftw_planner_mutex());
     fwd.p = fftwf_plan_dft_r2c_1d(static_cast<int>(L), buf.get(), spec, FFTW_ESTIMATE);
-    inv.p = fftwf_plan_dft_1d(static_cast<int>(M), band.get(), band.get(), FFTW_BACKWARD, FFTW_ESTIMATE);
   }
-  if (!fwd.p || !inv.p) throw Error("cqt: FFTW planning failed");
+  if (!fwd.p) throw Error("cqt: FFTW planning failed");
   fftwf_execute(fwd.p);
 
   Features out;
@@ -122,24 +122,53 @@ Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release,
   const double df = static_cast<double>(P.rate) / static_cast<double>(L);
   const double scale = 2.0 / static_cast<double>(L);
   const long long half = static_cast<long long>(M / 2);
-  for (int b = 0; b < P.bins; ++b) {
-    const double f = fmin * std::pow(2.0, static_cast<double>(b) / P.bins_per_octave);
-    const double T = Q / f;  // window duration (Q periods)
-    const long long c0 = std::llround(f / df);
-    std::fill(reinterpret_cast<float*>(band.get()), reinterpret_cast<float*>(band.get() + M), 0.0f);
-    for (long long k = -half; k < static_cast<long long>(M) - half; ++k) {
-      const long long j = c0 + k;
-      if (j < 0 || j >= static_cast<long long>(nspec)) continue;
-      const double h = hann_response((j * df - f) * T) * scale;
-      if (std::fabs(h) < 1e-12) continue;
-      const std::size_t dst = static_cast<std::size_t>((k + static_cast<long long>(M)) % static_cast<long long>(M));
-      band[dst][0] = static_cast<float>(spec[j][0] * h);
-      band[dst][1] = static_cast<float>(spec[j][1] * h);
+  // Bins [b0, b1), each one inverse FFT of its band; one band buffer and plan per thread.
+  auto run = [&](int b0, int b1) {
+    auto band = fftw_alloc<fftwf_complex>(M);
+    Plan inv;
+    {
+      std::lock_guard lock(fftw_planner_mutex());
+      inv.p = fftwf_plan_dft_1d(static_cast<int>(M), band.get(), band.get(), FFTW_BACKWARD, FFTW_ESTIMATE);
     }
-    fftwf_execute(inv.p);
-    for (std::size_t i = 0; i < frames; ++i)
-      out.data[i * P.bins + b] = std::hypot(band[i][0], band[i][1]);
+    if (!inv.p) throw Error("cqt: FFTW planning failed");
+    for (int b = b0; b < b1; ++b) {
+      const double f = fmin * std::pow(2.0, static_cast<double>(b) / P.bins_per_octave);
+      const double T = Q / f;  // window duration (Q periods)
+      const long long c0 = std::llround(f / df);
+      std::fill(reinterpret_cast<float*>(band.get()), reinterpret_cast<float*>(band.get() + M), 0.0f);
+      for (long long k = -half; k < static_cast<long long>(M) - half; ++k) {
+        const long long j = c0 + k;
+        if (j < 0 || j >= static_cast<long long>(nspec)) continue;
+        const double h = hann_response((j * df - f) * T) * scale;
+        if (std::fabs(h) < 1e-12) continue;
+        const std::size_t dst = static_cast<std::size_t>((k + static_cast<long long>(M)) % static_cast<long long>(M));
+        band[dst][0] = static_cast<float>(spec[j][0] * h);
+        band[dst][1] = static_cast<float>(spec[j][1] * h);
+      }
+      fftwf_execute(inv.p);
+      for (std::size_t i = 0; i < frames; ++i)
+        out.data[i * P.bins + b] = std::hypot(band[i][0], band[i][1]);
+    }
+  };
+  const int parts = std::clamp(threads, 1, P.bins);
+  std::vector<std::thread> pool;
+  std::vector<std::exception_ptr> err(parts);
+  for (int k = 1; k < parts; ++k)
+    pool.emplace_back([&, k] {
+      try {
+        run(P.bins * k / parts, P.bins * (k + 1) / parts);
+      } catch (...) {
+        err[k] = std::current_exception();
+      }
+    });
+  try {
+    run(0, P.bins / parts);
+  } catch (...) {
+    err[0] = std::current_exception();
   }
+  for (auto& t : pool) t.join();
+  for (auto& e : err)
+    if (e) std::rethrow_exception(e);
   return out;
 }
 

@@ -30,10 +30,10 @@ struct Features {
 };
 
 // |CQT| of a mono signal at params.rate; frames = size/hop + 1; a sinusoid of amplitude A at a bin
-// centre gives magnitude A in that bin.
-Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& params = {});
+// centre gives magnitude A in that bin. `threads` > 1 splits the bins between threads (same result).
+Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& params = {}, int threads = 1);
 // Same, releasing the signal's memory as soon as it is copied into the FFT buffer.
-Features cqt_magnitude(std::vector<float>&& signal, const CqtParams& params = {});
+Features cqt_magnitude(std::vector<float>&& signal, const CqtParams& params = {}, int threads = 1);
 
 // Reference feature processing: dB relative to the global maximum floored at floor_db, back to
 // amplitude; each frame divided by the mean of the per-frame minima over ±2 frames. Then every frame

@@ -3,9 +3,11 @@
 #include <fftw3.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 #include <set>
+#include <thread>
 
 #include "core/fftw_lock.hpp"
 #include "core/error.hpp"
@@ -17,14 +19,43 @@ constexpr double kDbStep = 0.75, kDbBase = -160.0;  // AttackGram quantisation
 
 double db_of(std::uint8_t q) { return kDbBase + kDbStep * q; }
 
+// Power of every byte, and the power thresholds between neighbouring bytes (byte q+1 from
+// threshold[q] up): the same rounding as attack_gram_quantise without a logarithm per value.
+struct PowerTables {
+  std::array<double, 256> power;
+  std::array<double, 255> threshold;
+  PowerTables() {
+    for (int q = 0; q < 256; ++q) power[q] = std::pow(10.0, db_of(static_cast<std::uint8_t>(q)) / 10.0);
+    for (int q = 0; q < 255; ++q) threshold[q] = std::pow(10.0, (kDbBase + kDbStep * (q + 0.5)) / 10.0);
+  }
+};
+const PowerTables& power_tables() {
+  static const PowerTables t;
+  return t;
+}
+
 }  // namespace
 
 double attack_gram_db(std::uint8_t q) { return db_of(q); }
 std::uint8_t attack_gram_quantise(double db) {
   return static_cast<std::uint8_t>(std::clamp(std::lround((db - kDbBase) / kDbStep), 0L, 255L));
 }
+double attack_gram_power(std::uint8_t q) { return power_tables().power[q]; }
+std::uint8_t attack_gram_quantise_power(double p) {
+  if (!(p > 0.0)) return 0;
+  const auto& th = power_tables().threshold;
+  // First guess from the binary exponent (log2 p ≈ e - 2 + 2m for m in [0.5, 1): within 0.09 of
+  // log2, i.e. 0.35 of a step); the guess is then moved to the exact threshold.
+  int e = 0;
+  const double m = std::frexp(p, &e);
+  const double db = 10.0 * std::numbers::log10e * std::numbers::ln2 * (e - 2 + 2.0 * m);
+  int q = static_cast<int>(std::clamp(std::lround((db - kDbBase) / kDbStep), 0L, 255L));
+  while (q < 255 && p >= th[q]) ++q;
+  while (q > 0 && p < th[q - 1]) --q;
+  return static_cast<std::uint8_t>(q);
+}
 
-AttackGram attack_gram(const std::vector<float>& signal, int rate, int window, int hop) {
+AttackGram attack_gram(const std::vector<float>& signal, int rate, int window, int hop, int threads) {
   if (rate <= 0 || window < 16 || hop <= 0) throw Error("attack_gram: bad parameters");
   AttackGram g;
   g.rate = rate, g.hop = hop, g.window = window;
@@ -58,40 +89,46 @@ AttackGram attack_gram(const std::vector<float>& signal, int rate, int window, i
   }
   // Power relative to a full-scale sinusoid at a bin centre.
   const double ref = 0.25 * wsum * wsum;
-  float* in = static_cast<float*>(fftwf_malloc(sizeof(float) * window));
-  auto* out = static_cast<fftwf_complex*>(fftwf_malloc(sizeof(fftwf_complex) * nbins));
-  if (!in || !out) {
+  const long long n = static_cast<long long>(signal.size());
+  // Frames [t0, t1): one FFT buffer and plan per thread.
+  auto frames = [&](std::size_t t0, std::size_t t1) {
+    float* in = static_cast<float*>(fftwf_malloc(sizeof(float) * window));
+    auto* out = static_cast<fftwf_complex*>(fftwf_malloc(sizeof(fftwf_complex) * nbins));
+    fftwf_plan plan = nullptr;
+    if (in && out) {
+      std::lock_guard lock(fftw_planner_mutex());
+      plan = fftwf_plan_dft_r2c_1d(window, in, out, FFTW_ESTIMATE);
+    }
+    if (plan) {
+      for (std::size_t t = t0; t < t1; ++t) {
+        const long long start = static_cast<long long>(t) * hop - window / 2;
+        for (int i = 0; i < window; ++i) {
+          const long long s = start + i;
+          in[i] = s >= 0 && s < n ? signal[static_cast<std::size_t>(s)] * win[i] : 0.0f;
+        }
+        fftwf_execute(plan);
+        std::uint8_t* row = g.data.data() + t * B;
+        for (int b = 0; b < B; ++b) {
+          double p = 0.0;
+          for (int q = bins[b].first; q <= bins[b].second; ++q) p += out[q][0] * out[q][0] + out[q][1] * out[q][1];
+          row[b] = attack_gram_quantise_power(p / ref);
+        }
+      }
+      std::lock_guard lock(fftw_planner_mutex());
+      fftwf_destroy_plan(plan);
+    }
     fftwf_free(in);
     fftwf_free(out);
-    throw Error("attack_gram: out of memory");
-  }
-  fftwf_plan plan;
-  {
-    std::lock_guard lock(fftw_planner_mutex());
-    plan = fftwf_plan_dft_r2c_1d(window, in, out, FFTW_ESTIMATE);
-  }
-  const long long n = static_cast<long long>(signal.size());
-  for (std::size_t t = 0; t < T; ++t) {
-    const long long start = static_cast<long long>(t) * hop - window / 2;
-    for (int i = 0; i < window; ++i) {
-      const long long s = start + i;
-      in[i] = s >= 0 && s < n ? signal[static_cast<std::size_t>(s)] * win[i] : 0.0f;
-    }
-    fftwf_execute(plan);
-    std::uint8_t* row = g.data.data() + t * B;
-    for (int b = 0; b < B; ++b) {
-      double p = 0.0;
-      for (int q = bins[b].first; q <= bins[b].second; ++q) p += out[q][0] * out[q][0] + out[q][1] * out[q][1];
-      const double db = 10.0 * std::log10(std::max(p / ref, 1e-30));
-      row[b] = attack_gram_quantise(db);
-    }
-  }
-  {
-    std::lock_guard lock(fftw_planner_mutex());
-    fftwf_destroy_plan(plan);
-  }
-  fftwf_free(in);
-  fftwf_free(out);
+    return plan != nullptr;
+  };
+  const std::size_t parts = static_cast<std::size_t>(std::clamp(threads, 1, 16));
+  std::vector<std::thread> pool;
+  std::vector<char> ok(parts, 0);
+  for (std::size_t k = 1; k < parts; ++k)
+    pool.emplace_back([&, k] { ok[k] = frames(T * k / parts, T * (k + 1) / parts); });
+  ok[0] = frames(0, T / parts);
+  for (auto& t : pool) t.join();
+  if (std::find(ok.begin(), ok.end(), 0) != ok.end()) throw Error("attack_gram: out of memory");
   return g;
 }
 

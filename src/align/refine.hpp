@@ -32,10 +32,14 @@ struct AttackGram {
   // Frame i is centred on sample i * hop.
 };
 
-AttackGram attack_gram(const std::vector<float>& signal, int rate, int window = 256, int hop = 32);
+// `threads` > 1 splits the frames between that many threads (same result).
+AttackGram attack_gram(const std::vector<float>& signal, int rate, int window = 256, int hop = 32, int threads = 1);
 // The dB value of a stored AttackGram byte, and back.
 double attack_gram_db(std::uint8_t q);
 std::uint8_t attack_gram_quantise(double db);
+// The same in power (relative to a full-scale sinusoid), from tables: no logarithm per value.
+double attack_gram_power(std::uint8_t q);
+std::uint8_t attack_gram_quantise_power(double power);
 
 // Defaults measured with bench/align/align_sweep (ASAP performances, 30–60 s excerpts, dry and four
 // measured rooms).

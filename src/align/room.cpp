@@ -149,8 +149,8 @@ void apply_room(AttackGram& g, const RoomModel& room) {
   const int B = g.bands();
   decay_filter(
       g.frames(), B, g.period(), room,
-      [&](std::size_t t, int b) { return std::pow(10.0, attack_gram_db(g.data[t * B + b]) / 10.0); },
-      [&](std::size_t t, int b, double p) { g.data[t * B + b] = attack_gram_quantise(10.0 * std::log10(std::max(p, 1e-30))); });
+      [&](std::size_t t, int b) { return attack_gram_power(g.data[t * B + b]); },
+      [&](std::size_t t, int b, double p) { g.data[t * B + b] = attack_gram_quantise_power(p); });
 }
 
 }  // namespace pv::align

@@ -47,6 +47,21 @@ TEST(Cqt, FeaturesAreUnitNormAndPoolingKeepsThem) {
   EXPECT_NEAR(pv::align::cosine_distance(P.frame(1), P.frame(1), P.bins), 0.0, 1e-5);
 }
 
+TEST(Cqt, ThreadsGiveTheSameSpectrogram) {
+  pv::align::CqtParams p;
+  std::vector<float> x = tone(261.6, 1.5, p.rate, 0.3);
+  const std::vector<float> y = tone(1318.5, 1.5, p.rate, 0.2);
+  for (size_t i = 0; i < x.size(); ++i) x[i] += (i > x.size() / 2) ? y[i] : 0.0f;
+  const auto one = pv::align::cqt_magnitude(x, p);
+  for (int threads : {2, 3, 48, 100}) {
+    const auto many = pv::align::cqt_magnitude(x, p, threads);
+    ASSERT_EQ(many.data.size(), one.data.size());
+    EXPECT_TRUE(many.data == one.data) << threads << " threads";
+  }
+  auto moved = x;
+  EXPECT_TRUE(pv::align::cqt_magnitude(std::move(moved), p, 2).data == one.data);
+}
+
 TEST(Cqt, RejectsBinsAboveNyquist) {
   pv::align::CqtParams p;
   p.rate = 1000;

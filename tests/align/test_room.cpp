@@ -48,6 +48,40 @@ TEST(AttackGram, BandsCoverTheRangeAndATonesAttackIsWhereItStarts) {
   EXPECT_NEAR(static_cast<double>(cross) * 32, static_cast<double>(start), 128.0);
 }
 
+TEST(AttackGram, ThreadsGiveTheSameGram) {
+  const int rate = 22050;
+  std::vector<float> x(3 * rate);
+  std::mt19937 rng(5);
+  std::normal_distribution<float> noise(0.0f, 0.05f);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = noise(rng) * static_cast<float>(std::exp(-double(i % rate) / (0.2 * rate)));
+  const AttackGram one = attack_gram(x, rate);
+  for (int threads : {2, 3, 7}) {
+    const AttackGram many = attack_gram(x, rate, 256, 32, threads);
+    EXPECT_EQ(many.band_lo_hz, one.band_lo_hz);
+    EXPECT_TRUE(many.data == one.data) << threads << " threads";
+  }
+}
+
+TEST(AttackGram, PowerQuantiserRoundsLikeTheDecibelOne) {
+  for (int q = 0; q < 256; ++q)
+    EXPECT_EQ(attack_gram_quantise_power(attack_gram_power(static_cast<std::uint8_t>(q))), q);
+  EXPECT_EQ(attack_gram_quantise_power(0.0), 0);
+  EXPECT_EQ(attack_gram_quantise_power(-1.0), 0);
+  EXPECT_EQ(attack_gram_quantise_power(1e300), 255);
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> db(-200.0, 60.0);
+  int mismatches = 0;
+  for (int k = 0; k < 200000; ++k) {
+    const double d = db(rng), p = std::pow(10.0, d / 10.0);
+    // Away from the rounding boundaries both must agree exactly.
+    const double steps = (d + 160.0) / 0.75;
+    if (std::fabs(steps - std::floor(steps) - 0.5) < 1e-9) continue;
+    mismatches += attack_gram_quantise_power(p) != attack_gram_quantise(10.0 * std::log10(p));
+  }
+  EXPECT_EQ(mismatches, 0);
+}
+
 // Identity render clock: the test's render has each note exactly at its MIDI time.
 double same_time(double t, int) { return t; }
 
