@@ -21,8 +21,10 @@ namespace {
 
 struct AlignOpts {
   std::string audio, midi, output, tsv, report, plots, soundfont, room = "auto";
-  double band = 4.0, line_limit_ms = 8.0;
-  int coarse = 16, radius = 24;
+  // Defaults are the library's.
+  double band = pv::align::MultiscaleOptions{}.band_seconds;
+  double line_limit_ms = pv::align::AlignOptions{}.line_limit_s * 1e3;
+  int coarse = pv::align::MultiscaleOptions{}.factor, radius = pv::align::MultiscaleOptions{}.fine_radius;
   bool no_refine = false, json = false;
 };
 

@@ -528,13 +528,18 @@ Result one_way(std::span<const float> ref, int ref_rate, std::span<const float> 
   return r;
 }
 
+// y = a + (1 + b) x seen from the other side: x = -a / (1 + b) + y / (1 + b).
+Line inverse(const Line& l) {
+  const double g = 1.0 + l.b;
+  return {-l.a / g, 1.0 / g - 1.0};
+}
+
 // The same estimate with the roles exchanged, expressed in the caller's convention.
 Result inverted(const Result& b) {
-  // b: ref_time = o + (1 + d) tgt_time  ->  tgt_time = (ref_time - o) / (1 + d).
-  const double g = 1.0 + b.drift_ppm * 1e-6;
+  const Line l = inverse({b.offset, b.drift_ppm * 1e-6});
   Result r = b;
-  r.offset = -b.offset / g;
-  r.drift_ppm = (1.0 / g - 1.0) * 1e6;
+  r.offset = l.a;
+  r.drift_ppm = l.b * 1e6;
   r.coarse_offset = -b.coarse_offset;
   std::swap(r.reference_reverb, r.target_reverb);
   r.windows.clear();
@@ -578,9 +583,7 @@ Result estimate(std::span<const float> ref, int ref_rate, std::span<const float>
         a = one_way(ref, ref_rate, tgt, tgt_rate, opt, &seed);
         have_a = true;
       } else {
-        // tgt_time = o + (1 + d) ref_time  ->  ref_time = -o / (1 + d) + tgt_time / (1 + d).
-        const double g = 1.0 + a.drift_ppm * 1e-6;
-        const Line seed{-a.coarse_offset / g, 1.0 / g - 1.0};
+        const Line seed = inverse({a.coarse_offset, a.drift_ppm * 1e-6});
         b = inverted(one_way(tgt, tgt_rate, ref, ref_rate, opt, &seed));
         have_b = true;
       }
