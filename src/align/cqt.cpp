@@ -13,6 +13,7 @@
 
 #include "core/fftw_lock.hpp"
 #include "core/error.hpp"
+#include "core/large_pages.hpp"
 
 namespace pv::align {
 namespace {
@@ -26,6 +27,7 @@ template <class T>
 FftwPtr<T> fftw_alloc(std::size_t n) {
   auto* p = static_cast<T*>(fftwf_malloc(sizeof(T) * n));
   if (!p) throw Error("cqt: out of memory");
+  if (sizeof(T) * n >= kLargeAllocation) advise_huge_pages(p, sizeof(T) * n);
   return FftwPtr<T>(p);
 }
 
