@@ -176,23 +176,25 @@ Features cqt_impl(const std::vector<float>& signal, std::vector<float>* release,
 
 }  // namespace
 
-void to_alignment_features(Features& f, double floor_db) {
-  const std::size_t T = f.frames();
-  const int B = f.bins;
-  if (T == 0) return;
-  float vmax = 0.0f;
-  for (float v : f.data) vmax = std::max(vmax, v);
+namespace {
+
+// The reference processing of to_alignment_features on T frames of B values, `stride` floats apart,
+// with the magnitudes' maximum `vmax`.
+void normalise_frames(float* data, std::size_t T, int B, std::size_t stride, float vmax, double floor_db) {
   const float floor_amp = static_cast<float>(std::pow(10.0, floor_db / 20.0));
   const float inv = vmax > 0.0f ? 1.0f / vmax : 0.0f;
-  for (float& v : f.data) v = std::max(v * inv, floor_amp);
   std::vector<float> mins(T);
-  for (std::size_t i = 0; i < T; ++i) mins[i] = *std::min_element(f.frame(i), f.frame(i) + B);
+  for (std::size_t i = 0; i < T; ++i) {
+    float* x = data + i * stride;
+    for (int b = 0; b < B; ++b) x[b] = std::max(x[b] * inv, floor_amp);
+    mins[i] = *std::min_element(x, x + B);
+  }
   for (std::size_t i = 0; i < T; ++i) {
     const std::size_t a = i >= 2 ? i - 2 : 0, e = std::min(T, i + 3);
     double s = 0.0;
     for (std::size_t k = a; k < e; ++k) s += mins[k];
     const float norm = static_cast<float>(s / static_cast<double>(e - a));
-    float* x = f.frame(i);
+    float* x = data + i * stride;
     double ss = 0.0;
     for (int b = 0; b < B; ++b) {
       x[b] /= norm;
@@ -203,27 +205,36 @@ void to_alignment_features(Features& f, double floor_db) {
   }
 }
 
+}  // namespace
+
+void to_alignment_features(Features& f, double floor_db) {
+  if (f.frames() == 0) return;
+  float vmax = 0.0f;
+  for (float v : f.data) vmax = std::max(vmax, v);
+  normalise_frames(f.data.data(), f.frames(), f.bins, static_cast<std::size_t>(f.bins), vmax, floor_db);
+}
+
 void to_alignment_features_with_onsets(Features& f, double floor_db, double onset_weight, int span) {
   const std::size_t T = f.frames();
   const int B = f.bins;
   if (T == 0) return;
   float vmax = 0.0f;
   for (float v : f.data) vmax = std::max(vmax, v);
-  const float fl = static_cast<float>(floor_db);
-  std::vector<float> db(f.data.size());
-  for (std::size_t k = 0; k < f.data.size(); ++k)
-    db[k] = vmax > 0.0f ? std::max(fl, 20.0f * std::log10(std::max(f.data[k], 1e-30f) / vmax)) : fl;
-  Features ref = f;
-  to_alignment_features(ref, floor_db);
+  // Reference features straight into the first half of every output frame; the input then becomes
+  // the dB spectrum in place (peak memory: input and output only).
   Features out;
   out.bins = 2 * B;
   out.hop = f.hop;
   out.rate = f.rate;
   out.data.assign(T * out.bins, 0.0f);
+  for (std::size_t i = 0; i < T; ++i) std::copy(f.frame(i), f.frame(i) + B, out.frame(i));
+  normalise_frames(out.data.data(), T, B, static_cast<std::size_t>(out.bins), vmax, floor_db);
+  const float fl = static_cast<float>(floor_db);
+  for (float& v : f.data) v = vmax > 0.0f ? std::max(fl, 20.0f * std::log10(std::max(v, 1e-30f) / vmax)) : fl;
+  const std::vector<float>& db = f.data;
   const float w = static_cast<float>(onset_weight);
   for (std::size_t i = 0; i < T; ++i) {
     float* y = out.frame(i);
-    std::copy(ref.frame(i), ref.frame(i) + B, y);
     const std::size_t a = i >= static_cast<std::size_t>(span) ? i - span : 0, e = std::min(T - 1, i + span);
     double ss = 0.0;
     for (int b = 0; b < B; ++b) {
