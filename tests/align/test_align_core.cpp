@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <complex>
 #include <numbers>
 
 #include "align/align.hpp"
@@ -60,6 +61,55 @@ TEST(Cqt, ThreadsGiveTheSameSpectrogram) {
   }
   auto moved = x;
   EXPECT_TRUE(pv::align::cqt_magnitude(std::move(moved), p, 2).data == one.data);
+}
+
+// The CQT computes only the low part of the spectrum (polyphase FFTs); here every value of three bins
+// is recomputed from the definition: a direct DFT of the zero-padded signal, each bin's band weighted
+// by its Hann window's response, and a direct inverse DFT at every frame.
+TEST(Cqt, MatchesItsDefinitionFromADirectDft) {
+  pv::align::CqtParams p;
+  const int rate = p.rate, hop = p.hop;
+  std::vector<float> x(rate / 2);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<float>(0.3 * std::sin(2 * std::numbers::pi * 196.0 * i / rate) * std::exp(-3.0 * i / rate) +
+                              0.1 * std::sin(2 * std::numbers::pi * 523.3 * i / rate + 0.4) + 0.02 * std::cos(0.37 * double(i * i % 1000)));
+  const auto C = pv::align::cqt_magnitude(x, p);
+  const double Q = 1.0 / (std::pow(2.0, 1.0 / p.bins_per_octave) - 1.0);
+  const double fmin = 440.0 * std::pow(2.0, (p.fmin_midi - 69.0) / 12.0);
+  const size_t longest = static_cast<size_t>(std::ceil(Q * rate / fmin));
+  size_t M = (x.size() + longest) / hop + 2;
+  auto smooth = [](size_t v) {
+    for (size_t q : {2, 3, 5, 7})
+      while (v % q == 0) v /= q;
+    return v == 1;
+  };
+  while (!smooth(M)) ++M;
+  const size_t L = M * hop;
+  const double df = static_cast<double>(rate) / L;
+  float peak = 0.0f;
+  for (float v : C.data) peak = std::max(peak, v);
+  for (int b : {5, 31, 47}) {
+    const double f = fmin * std::pow(2.0, static_cast<double>(b) / p.bins_per_octave), T = Q / f;
+    const long long c0 = std::llround(f / df), half = static_cast<long long>(M / 2);
+    std::vector<std::complex<double>> band(M);
+    for (long long k = -half; k < static_cast<long long>(M) - half; ++k) {
+      const long long j = c0 + k;
+      if (j < 0) continue;
+      std::complex<double> X = 0.0;
+      for (size_t n = 0; n < x.size(); ++n) X += double(x[n]) * std::polar(1.0, -2 * std::numbers::pi * double((j * n) % L) / L);
+      const double u = (j * df - f) * T;
+      const double h = std::fabs(u) < 1e-9 ? 1.0
+                       : std::fabs(std::fabs(u) - 1.0) < 1e-9
+                           ? 0.5
+                           : std::sin(std::numbers::pi * u) / (std::numbers::pi * u) / (1.0 - u * u);
+      band[static_cast<size_t>((k + static_cast<long long>(M)) % static_cast<long long>(M))] = X * h * 2.0 / double(L);
+    }
+    for (size_t i = 0; i < C.frames(); ++i) {
+      std::complex<double> y = 0.0;
+      for (size_t d = 0; d < M; ++d) y += band[d] * std::polar(1.0, 2 * std::numbers::pi * double((d * i) % M) / M);
+      ASSERT_NEAR(C.frame(i)[b], std::abs(y), 1e-5 * peak) << "bin " << b << " frame " << i;
+    }
+  }
 }
 
 TEST(Cqt, RejectsBinsAboveNyquist) {
