@@ -92,7 +92,7 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   if (first_onset < 0.0) rep.warnings.push_back("MIDI has events before time 0");
 
   // The render runs in a second thread while the audio's attack gram and CQT run here; the render's
-  // follow on both threads, so that only one whole-signal FFT buffer is alive at a time (peak memory).
+  // follow, each on both threads.
   const auto t0 = std::chrono::steady_clock::now();
   std::exception_ptr err;
   AttackGram render_attacks, audio_attacks;

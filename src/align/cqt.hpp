@@ -1,9 +1,10 @@
 #pragma once
 // Constant-Q magnitude spectrogram and the alignment features built from it (design §3).
-// The CQT is computed from one FFT of the whole signal: every bin's Hann-windowed kernel is a narrow
-// band-pass in the frequency domain, so its output sampled at the hop is one small inverse FFT of
-// the band around the bin frequency (band width = rate / hop). Frames are centred: frame i is the
-// window centred on sample i * hop.
+// The CQT is computed from the spectrum of the whole signal: every bin's Hann-windowed kernel is a
+// narrow band-pass in the frequency domain, so its output sampled at the hop is one small inverse FFT
+// of the band around the bin frequency (band width = rate / hop). Only the spectrum below the top
+// bin's band is computed (polyphase FFTs of the signal's every D-th sample), so memory stays near the
+// signal's own size. Frames are centred: frame i is the window centred on sample i * hop.
 #include <cstddef>
 #include <vector>
 
@@ -32,7 +33,7 @@ struct Features {
 // |CQT| of a mono signal at params.rate; frames = size/hop + 1; a sinusoid of amplitude A at a bin
 // centre gives magnitude A in that bin. `threads` > 1 splits the bins between threads (same result).
 Features cqt_magnitude(const std::vector<float>& signal, const CqtParams& params = {}, int threads = 1);
-// Same, releasing the signal's memory as soon as it is copied into the FFT buffer.
+// Same, releasing the signal's memory as soon as its spectrum is computed.
 Features cqt_magnitude(std::vector<float>&& signal, const CqtParams& params = {}, int threads = 1);
 
 // Reference feature processing: dB relative to the global maximum floored at floor_db, back to
