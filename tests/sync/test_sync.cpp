@@ -109,6 +109,19 @@ TEST(Sync, SyntheticRoomsAndNoiseWithoutSharedData) {
   EXPECT_NEAR(r.drift_ppm, 150.0, 5.0);
 }
 
+// Each coarse excerpt far into a long reference is searched only over the offsets that keep it on the
+// target: before, its lags reached past the correlation buffer (a heap overread under ASan, and
+// offsets decided by whatever memory followed: a 10-minute pair failed or not with the heap layout).
+TEST(Sync, LongRecordingsStayInsideTheCoarseCorrelation) {
+  const auto h1 = synctest::synthetic_ir(kRate, 0.4, 21);
+  const auto h2 = synctest::synthetic_ir(kRate, 0.7, 22);
+  const auto dry = piano_like(125.0, kRate, 23);  // 125 s: the old search read ~11k frames past it
+  const Pair p = make_pair(dry, h1, h2, 0.8, -120.0, 41, 25.0);
+  const auto r = estimate(p.ref, kRate, p.tgt, kCamRate);
+  EXPECT_NEAR(r.offset, p.truth, 1e-3);
+  EXPECT_NEAR(r.drift_ppm, -120.0, 5.0);
+}
+
 TEST(Sync, TargetIsAnExcerptOfTheReference) {
   // The camera started 20 s after the DAW and stopped 15 s before it.
   const auto h1 = synctest::synthetic_ir(kRate, 0.5, 8);

@@ -219,11 +219,13 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
       const long a = kc == 1 ? 0 : static_cast<long>(std::llround(static_cast<double>(er - lw) * k / (kc - 1)));
       std::span<const float> xs(ex.data() + a, static_cast<std::size_t>(lw));
       if (rms(xs) < 0.1 * env_rms) continue;
-      // offset o (frames) = lag - a; keep o within the length-allowed and user limits.
+      // offset o (frames) = lag - a: the excerpt [a, a + lw) lands on [a + o, a + o + lw) of the target,
+      // which it must overlap by min_overlap (this also keeps the lag inside the linear part of the
+      // correlation); o also stays within the user's limit.
       const long min_overlap = std::min(lw, static_cast<long>(env_rate)) / 2;
       const double lim = std::min(max_off * env_rate, 1e15);
       const long omin = std::max(-(a + lw) + min_overlap, static_cast<long>(-lim));
-      const long omax = std::min(et - min_overlap, static_cast<long>(lim));
+      const long omax = std::min(et - a - min_overlap, static_cast<long>(lim));
       if (omin > omax) continue;
       gcc.find(xs, ey, omin + a, omax + a, Weighting{0.0, 0.5, 1.0}, 2);
       Excerpt e{a, omin, omax, {}};
