@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "align/sync/gcc_phat.hpp"
 #include "core/error.hpp"
@@ -160,6 +163,9 @@ std::vector<float> resample(std::span<const float> in, double in_rate, double ou
 
 namespace {
 
+// Set on the thread that measures the second direction: one progress bar is shown, not two.
+thread_local bool quiet_progress = false;
+
 // One estimate. `seed`: a known coarse line (offset at ref_time 0, slope) that replaces the
 // onset-envelope stage.
 Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<const float> tgt_in, int tgt_rate,
@@ -299,9 +305,10 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
   };
   std::vector<Window> wins;
   std::vector<double> auto_ref(2 * kstack + 1, 0.0), auto_tgt(2 * kstack + 1, 0.0);
-  Progress progress("sync", nwin);
+  std::optional<Progress> progress;
+  if (!quiet_progress) progress.emplace("sync", nwin);
   for (long j = 0; j < nwin; ++j) {
-    progress.update(j);
+    if (progress) progress->update(j);
     const long sx = j * whop;
     const double tc = (sx + wlen / 2.0) / fs;
     std::span<const float> xs(x.data() + sx, static_cast<std::size_t>(wlen));
@@ -328,7 +335,7 @@ Result estimate_pass(std::span<const float> ref_in, int ref_rate, std::span<cons
     gcc->find(ys, ys, 0, 2 * kstack, band, exclude);
     for (long k = 0; k <= 2 * kstack; ++k) auto_tgt[k] += gcc->correlation()[k];
   }
-  progress.finish();
+  if (progress) progress->finish();
   if (wins.empty()) throw Error("sync: the two recordings do not overlap in any passage with sound");
   res.windows_voiced = static_cast<int>(wins.size());
 
@@ -557,22 +564,34 @@ Result estimate(std::span<const float> ref, int ref_rate, std::span<const float>
   // peak is taken, which is right when the reference is the drier recording. Both directions are
   // measured; the one whose chosen peak has the least stacked energy before it (the reflections of
   // a drier reference fall after its direct sound) wins.
+  // The two directions are measured at the same time, the second on its own thread.
   Result a, b;
   bool have_a = false, have_b = false;
   std::string why;
+  std::exception_ptr b_failed;
+  std::thread other;
+  if (opt.both_directions)
+    other = std::thread([&] {
+      quiet_progress = true;
+      try {
+        b = inverted(one_way(tgt, tgt_rate, ref, ref_rate, opt));
+        have_b = true;
+      } catch (const Error&) {
+      } catch (...) {
+        b_failed = std::current_exception();
+      }
+    });
   try {
     a = one_way(ref, ref_rate, tgt, tgt_rate, opt);
     have_a = true;
   } catch (const Error& e) {
     why = e.what();
+  } catch (...) {
+    if (other.joinable()) other.join();
+    throw;
   }
-  if (opt.both_directions) {
-    try {
-      b = inverted(one_way(tgt, tgt_rate, ref, ref_rate, opt));
-      have_b = true;
-    } catch (const Error&) {
-    }
-  }
+  if (other.joinable()) other.join();
+  if (b_failed) std::rethrow_exception(b_failed);
   if (!have_a && !have_b) throw Error(why);
   // A repetitive piece can lead one direction's onset-envelope stage to a repeat, seconds off, where
   // nothing adds up and that direction gives up; when it is the drier-reference one, the other
