@@ -5,15 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
-#include <exception>
 #include <memory>
 #include <mutex>
 #include <numbers>
-#include <thread>
 
 #include "core/fftw_lock.hpp"
 #include "core/error.hpp"
 #include "core/large_pages.hpp"
+#include "core/parallel.hpp"
 
 namespace pv::align {
 namespace {
@@ -87,29 +86,6 @@ Features cqt_magnitude(std::vector<float>&& signal, const CqtParams& P, int thre
 }
 
 namespace {
-
-// Runs part(0 .. parts-1) on `parts` threads (part 0 on the caller's) and rethrows the first error.
-template <class Part>
-void run_parts(int parts, Part part) {
-  std::vector<std::thread> pool;
-  std::vector<std::exception_ptr> err(parts);
-  for (int k = 1; k < parts; ++k)
-    pool.emplace_back([&, k] {
-      try {
-        part(k);
-      } catch (...) {
-        err[k] = std::current_exception();
-      }
-    });
-  try {
-    part(0);
-  } catch (...) {
-    err[0] = std::current_exception();
-  }
-  for (auto& t : pool) t.join();
-  for (auto& e : err)
-    if (e) std::rethrow_exception(e);
-}
 
 // DFT bins 0..jmax of x zero-padded to L samples, by decimation in time: with D polyphase parts
 // x_r[m] = x[mD + r] and their (L/D)-point FFTs Y_r, X[j] = sum_r exp(-2 pi i j r / L) Y_r[j], exact for

@@ -7,9 +7,9 @@
 #include <cmath>
 #include <numbers>
 #include <set>
-#include <thread>
 
 #include "core/fftw_lock.hpp"
+#include "core/parallel.hpp"
 #include "core/error.hpp"
 
 namespace pv::align {
@@ -121,14 +121,10 @@ AttackGram attack_gram(const std::vector<float>& signal, int rate, int window, i
     fftwf_free(out);
     return plan != nullptr;
   };
-  const std::size_t parts = static_cast<std::size_t>(std::clamp(threads, 1, 16));
-  std::vector<std::thread> pool;
-  std::vector<char> ok(parts, 0);
-  for (std::size_t k = 1; k < parts; ++k)
-    pool.emplace_back([&, k] { ok[k] = frames(T * k / parts, T * (k + 1) / parts); });
-  ok[0] = frames(0, T / parts);
-  for (auto& t : pool) t.join();
-  if (std::find(ok.begin(), ok.end(), 0) != ok.end()) throw Error("attack_gram: out of memory");
+  const int parts = std::clamp(threads, 1, 16);
+  run_parts(parts, [&](int k) {
+    if (!frames(T * k / parts, T * (k + 1) / parts)) throw Error("attack_gram: out of memory");
+  });
   return g;
 }
 

@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/parallel.hpp"
+
 namespace pv::align {
 namespace {
 
@@ -111,13 +113,11 @@ RoomFit estimate_room_fine(const Features& render, const Features& audio, double
   double best_d = fit.dry_distance;
   auto consider = [&](const std::vector<RoomModel>& models) {
     std::vector<double> d(models.size());
-    const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 4));
-    std::vector<std::thread> pool;
-    for (unsigned w = 0; w < threads; ++w)
-      pool.emplace_back([&, w] {
-        for (std::size_t c = w; c < models.size(); c += threads) d[c] = score(models[c]);
-      });
-    for (auto& t : pool) t.join();
+    const int threads = static_cast<int>(std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 4)));
+    run_parts(threads, [&](int w) {
+      for (std::size_t c = static_cast<std::size_t>(w); c < models.size(); c += static_cast<std::size_t>(threads))
+        d[c] = score(models[c]);
+    });
     for (std::size_t c = 0; c < models.size(); ++c)
       if (d[c] < best_d) best_d = d[c], best = models[c];
   };
