@@ -4,17 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "align/sync/gcc_phat.hpp"
 #include "core/error.hpp"
 #include "core/fftw_lock.hpp"
+#include "core/parallel.hpp"
 #include "core/progress.hpp"
 #include "dsp/resampler.hpp"
 
@@ -568,30 +567,20 @@ Result estimate(std::span<const float> ref, int ref_rate, std::span<const float>
   Result a, b;
   bool have_a = false, have_b = false;
   std::string why;
-  std::exception_ptr b_failed;
-  std::thread other;
-  if (opt.both_directions)
-    other = std::thread([&] {
-      quiet_progress = true;
-      try {
+  run_parts(opt.both_directions ? 2 : 1, [&](int k) {
+    try {
+      if (k == 0) {
+        a = one_way(ref, ref_rate, tgt, tgt_rate, opt);
+        have_a = true;
+      } else {
+        quiet_progress = true;
         b = inverted(one_way(tgt, tgt_rate, ref, ref_rate, opt));
         have_b = true;
-      } catch (const Error&) {
-      } catch (...) {
-        b_failed = std::current_exception();
       }
-    });
-  try {
-    a = one_way(ref, ref_rate, tgt, tgt_rate, opt);
-    have_a = true;
-  } catch (const Error& e) {
-    why = e.what();
-  } catch (...) {
-    if (other.joinable()) other.join();
-    throw;
-  }
-  if (other.joinable()) other.join();
-  if (b_failed) std::rethrow_exception(b_failed);
+    } catch (const Error& e) {
+      if (k == 0) why = e.what();
+    }
+  });
   if (!have_a && !have_b) throw Error(why);
   // A repetitive piece can lead one direction's onset-envelope stage to a repeat, seconds off, where
   // nothing adds up and that direction gives up; when it is the drier-reference one, the other
