@@ -1,6 +1,6 @@
 // align_sweep: onset accuracy of `align` per real performance × room (not a timing benchmark).
 // Usage: align_sweep [--seconds S] [--from S (excerpt start)] [--stride K] [--first F] [--only NAME-PART] [--rooms dry,arthur,council,jack,clap]
-//                    [--room 0|1 (0: estimate the room, 1: dry render)] [--refine 0|1] [--dump 1 (per-note errors)]
+//                    [--room 0|1 (0: estimate the room, 1: dry render)] [--dereverb off|auto|on] [--dereverb-fit FRAMES] [--refine 0|1] [--dump 1 (per-note errors)]
 //                    [--fraction F (RefineOptions::attack_fraction)] [--audio-fraction F] [--rev-fraction F] [--onset-weight W]
 //                    [--lag S] [--lag-window S] [--lag-conf C] [--lag-conf-rev C] (lag_scan options; --lag 0: off) [--line-limit S (0: off)] [--oracle 1 (refine from the true map:
 //                    the attack detector's own error)]
@@ -17,6 +17,7 @@
 
 #include "align/align.hpp"
 #include "align/simulate.hpp"
+#include "align/dereverb.hpp"
 #include "align/room.hpp"
 #include "align/synth.hpp"
 #include "../real_data.hpp"
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
   bool dump = false, refine = true, oracle = false;
   double fraction = -1, audio_fraction = -1, rev_fraction = -1, lag_conf_rev = -1, onset_weight = -1, lag = -1, lag_window = -1, lag_conf = -1, fixed_direct = -1, fixed_rt60 = 0, off_line = -1, line_limit = -1;
   int room = 0;
+  std::string dereverb = "auto";
+  long wpe_fit = -1;
   std::vector<std::string> rooms = {"dry", "arthur", "council", "jack", "clap"};
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
@@ -100,6 +103,8 @@ int main(int argc, char** argv) {
     else if (a == "--line-limit") line_limit = std::atof(argv[i + 1]);
     else if (a == "--off-line") off_line = std::atof(argv[i + 1]);
     else if (a == "--fixed") std::sscanf(argv[i + 1], "%lf,%lf", &fixed_direct, &fixed_rt60);
+    else if (a == "--dereverb") dereverb = argv[i + 1];
+    else if (a == "--dereverb-fit") wpe_fit = std::atol(argv[i + 1]);
     else if (a == "--rooms") {
       rooms.clear();
       std::string s = argv[i + 1];
@@ -129,9 +134,11 @@ int main(int argc, char** argv) {
       so.snr_db = 30;
       const int k = static_cast<int>(f * rooms.size() + r);
       so.map = {-2.0 + 0.37 * (k % 11), -500.0 + 97.0 * (k % 11), 2.0 + (k % 3), static_cast<std::uint32_t>(k + 1)};
-      const auto s = sim::simulate(midi, so);
+      auto s = sim::simulate(midi, so);
       AlignOptions ao;
       ao.refine_onsets = refine;
+      if (wpe_fit >= 0) ao.dereverb_options.fit_frames = wpe_fit;
+      ao.dereverb = dereverb == "off" ? DereverbMode::Off : dereverb == "on" ? DereverbMode::On : DereverbMode::Auto;
       if (fraction >= 0) ao.refine.attack_fraction = fraction;
       if (audio_fraction >= 0) ao.refine.audio_fraction = audio_fraction;
       if (onset_weight >= 0) ao.onset_weight = onset_weight;
@@ -158,7 +165,7 @@ int main(int argc, char** argv) {
           if (sched(t) > truth.src.back() + 1e-4) truth.src.push_back(sched(t)), truth.dst.push_back(so.map(t));
         auto rg = attack_gram(pv::synth::render(midi, 22050, ao.synth), 22050);
         apply_room(rg, res.report.room);
-        const auto ag = attack_gram(s.audio, 22050);
+        const auto ag = attack_gram(res.report.dereverberated ? dereverberate(s.audio, 22050, ao.dereverb_options) : s.audio, 22050);
         double lg = 0;
         lag_scan(truth, midi, rg, ag, &pv::synth::scheduled_time, 22050, ao.refine, &lg);
         std::printf("    oracle lag scan %.2f ms\n", lg);
@@ -174,10 +181,10 @@ int main(int argc, char** argv) {
         sm += v;
       }
       const double med = pct(e, 0.5), p95 = pct(e, 0.95);
-      std::printf("%-30.30s %-8s n %5zu med %5.2f p95 %6.2f signed %6.2f | room %.2f %.2f gain %.2f%% %s\n",
+      std::printf("%-30.30s %-8s n %5zu med %5.2f p95 %6.2f signed %6.2f | room %.2f %.2f gain %.2f%%%s %s\n",
                   files[f].filename().c_str(), rooms[r].c_str(), e.size(), med, p95, sm / e.size(),
                   res.report.room.direct, res.report.room.tau_s,
-                  100.0 * (1.0 - res.report.room_distance / std::max(1e-9, res.report.dry_distance)),
+                  100.0 * (1.0 - res.report.room_distance / std::max(1e-9, res.report.dry_distance)), res.report.dereverberated ? " wpe" : "",
                   med <= 3 && p95 <= 10 ? "" : "  <-- miss");
       std::printf("    off line %.2f s; lag scan %.2f ms; refine groups %d used %d median |corr| %.2f ms; rise q75 render %.2f audio %.2f ms -> edge %.2f/%.2f\n",
                   res.report.off_line_s, res.report.lag_scan_median_ms, res.report.onset_groups, res.report.refined_groups, res.report.median_correction_ms,

@@ -47,6 +47,7 @@ nlohmann::json AlignReport::to_json() const {
             {"used", refined_groups},
             {"median_abs_correction_ms", median_correction_ms},
             {"lag_scan_median_ms", lag_scan_median_ms},
+            {"dereverberated", dereverberated},
             {"dtw_off_line_s", off_line_s},
             {"dtw_beyond_line_fraction", dtw_beyond_line_fraction},
             {"beyond_line_fraction", beyond_line_fraction},
@@ -64,7 +65,8 @@ nlohmann::json AlignReport::to_json() const {
 
 namespace {
 
-// `release`: the caller's audio (== &audio) to free as soon as it is in the CQT's FFT buffer.
+// `release`: the caller's audio (== &audio) to free as soon as it is in the CQT's FFT buffer (DereverbMode::Auto:
+// after the refinement, which may dereverberate it).
 AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* release, const Performance& midi,
                        const AlignOptions& opt) {
   const int rate = opt.cqt.rate;
@@ -98,6 +100,9 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
   AttackGram render_attacks, audio_attacks;
   std::vector<float> rendered;
   Features room_audio_features;
+  const bool dereverb_always = opt.refine_onsets && opt.dereverb == DereverbMode::On;
+  // Auto decides after the first refinement, so the audio is kept until then.
+  const bool keep_audio = opt.refine_onsets && opt.dereverb == DereverbMode::Auto;
   std::thread worker([&] {
     try {
       rendered = synth::render(midi, rate, opt.synth);
@@ -106,8 +111,9 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
     }
   });
   try {
-    if (opt.refine_onsets) audio_attacks = attack_gram(audio, rate);
-    R.audio_features = release ? cqt_magnitude(std::move(*release), opt.cqt) : cqt_magnitude(audio, opt.cqt);
+    if (opt.refine_onsets)
+      audio_attacks = attack_gram(dereverb_always ? dereverberate(audio, rate, opt.dereverb_options) : audio, rate);
+    R.audio_features = release && !keep_audio ? cqt_magnitude(std::move(*release), opt.cqt) : cqt_magnitude(audio, opt.cqt);
     // The room is chosen on the reference features; the DTW may add onset features.
     if (opt.onset_weight > 0.0 && opt.room == RoomMode::Estimate) {
       room_audio_features = R.audio_features;
@@ -163,7 +169,22 @@ AlignResult align_impl(const std::vector<float>& audio, std::vector<float>* rele
     rep.dtw_beyond_line_fraction = R.map.clamp_to_line(at, opt.line_limit_s, opt.line_limit_max_fraction);
   if (opt.refine_onsets) {
     RefineStats st;
+    const TimeMap dtw_map = keep_audio ? R.map : TimeMap{};
     R.map = refine_map_adaptive(R.map, midi, render_attacks, audio_attacks, &synth::scheduled_time, rate, opt.refine, &st);
+    rep.dereverberated = dereverb_always;
+    if (keep_audio && st.audio_rise_q75_ms > st.render_rise_q75_ms + opt.dereverb_rise_ms) {  // reverberant
+      audio_attacks = AttackGram{};
+      if (release) {  // the audio is ours: dereverberated in place
+        dereverberate_in_place(*release, rate, opt.dereverb_options);
+        audio_attacks = attack_gram(*release, rate, 256, 32, 2);
+      } else {
+        audio_attacks = attack_gram(dereverberate(audio, rate, opt.dereverb_options), rate, 256, 32, 2);
+      }
+      R.map = refine_map_adaptive(dtw_map, midi, render_attacks, audio_attacks, &synth::scheduled_time, rate,
+                                  opt.refine, &st);
+      rep.dereverberated = true;
+    }
+    if (release) std::vector<float>().swap(*release);
     rep.render_edge_fraction = st.render_fraction;
     rep.audio_edge_fraction = st.audio_fraction;
     rep.audio_rise_q75_ms = st.audio_rise_q75_ms;

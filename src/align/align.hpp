@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "align/cqt.hpp"
+#include "align/dereverb.hpp"
 #include "align/dtw.hpp"
 #include "align/refine.hpp"
 #include "align/room.hpp"
@@ -19,6 +20,10 @@ namespace pv::align {
 
 // Room matching of the reference render (room.hpp): estimated from the recording (default), none, or given.
 enum class RoomMode { Estimate, Dry, Fixed };
+// Dereverberation (dereverb.hpp) of the recording before its onsets are refined: never, when the
+// first refinement finds the recording's attacks rising slower than the render's (by more than
+// AlignOptions::dereverb_rise_ms: reverberant), or always.
+enum class DereverbMode { Off, Auto, On };
 
 struct AlignOptions {
   CqtParams cqt;                 // rate 22,050 Hz, MIDI 36, 48 bins, 12/oct, hop 64
@@ -29,6 +34,9 @@ struct AlignOptions {
   RoomModel fixed_room;  // for RoomMode::Fixed
   bool refine_onsets = true;  // onset refinement of the DTW map (refine.hpp)
   RefineOptions refine;
+  DereverbMode dereverb = DereverbMode::Auto;
+  double dereverb_rise_ms = 1.0;
+  DereverbOptions dereverb_options{.fit_frames = 5000, .max_hz = 8600.0, .threads = 2};
   // DTW map knots farther than this (or 6 robust standard deviations) from the clock line are
   // dropped (TimeMap::drop_off_line); a huge value turns it off.
   double off_line_limit_s = 0.05;
@@ -55,6 +63,7 @@ struct AlignReport {
   long long coarse_cells = 0, fine_cells = 0;
   int onset_groups = 0, refined_groups = 0;  // onset refinement: groups seen / used
   double median_correction_ms = 0.0;
+  bool dereverberated = false;  // the refinement used the dereverberated recording
   double lag_scan_median_ms = 0.0;  // lag_scan's median correction before the refinement
   double off_line_s = 0.0;  // render time where the DTW path strayed from the clock line (bridged)
   // Share of the onsets the refined map put more than line_limit_s off the line (before the clamp),
@@ -83,7 +92,8 @@ struct AlignResult {
 // `audio`: mono samples at opt.cqt.rate. Throws pv::InputError for silent audio, MIDI without notes,
 // or audio much shorter than the MIDI.
 AlignResult align(const std::vector<float>& audio, const Performance& midi, const AlignOptions& opt = {});
-// Same, freeing the audio as soon as its features exist (peak memory on long recordings).
+// Same, freeing the audio as soon as its features exist (peak memory on long recordings; with
+// DereverbMode::Auto, once the refinement has chosen whether to dereverberate).
 AlignResult align(std::vector<float>&& audio, const Performance& midi, const AlignOptions& opt = {});
 
 // The aligned time of MIDI event time t.

@@ -20,7 +20,7 @@
 namespace {
 
 struct AlignOpts {
-  std::string audio, midi, output, tsv, report, plots, soundfont, room = "auto";
+  std::string audio, midi, output, tsv, report, plots, soundfont, room = "auto", dereverb = "auto";
   // Defaults are the library's.
   double band = pv::align::MultiscaleOptions{}.band_seconds;
   double line_limit_ms = pv::align::AlignOptions{}.line_limit_s * 1e3;
@@ -51,6 +51,10 @@ int run_align(const AlignOpts& o) {
     opt.room = pv::align::RoomMode::Fixed;
     opt.fixed_room = {direct, rt60 / 13.8155};
   }
+  if (o.dereverb == "auto") opt.dereverb = pv::align::DereverbMode::Auto;
+  else if (o.dereverb == "on") opt.dereverb = pv::align::DereverbMode::On;
+  else if (o.dereverb == "off") opt.dereverb = pv::align::DereverbMode::Off;
+  else throw pv::UsageError("--dereverb must be auto, on or off, not '" + o.dereverb + "'");
   if (o.band <= 0 || o.coarse < 1 || o.radius < 1) throw pv::UsageError("--band, --coarse and --radius must be positive");
 
   pv::Progress progress("align", 4);
@@ -120,6 +124,10 @@ pv::cli::Verb reg{"align", 40, [](CLI::App& app) -> pv::cli::Run {
   cmd->add_option("--room", o->room,
                   "Room of the recording applied to the reference render: auto (estimated), dry, or DIRECT,RT60 "
                   "(share of direct energy, reverberation time in s)")
+      ->capture_default_str();
+  cmd->add_option("--dereverb", o->dereverb,
+                  "Dereverberate the recording (WPE) before the onsets are refined: auto (when its attacks rise "
+                  "slower than the render's), on, off")
       ->capture_default_str();
   cmd->add_option("--line-limit", o->line_limit_ms,
                   "Keep the map within this many ms of the fitted clock line (offset + drift); 0: off")

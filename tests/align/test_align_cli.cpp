@@ -109,6 +109,11 @@ TEST(AlignCli, BadInputsFailClearly) {
                       true);
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.out.find("--line-limit"), std::string::npos) << r.out;
+  r = pvtest::run_cli("align --audio " + (dir / "short.wav").string() + " --midi " + (dir / "perf.mid").string() +
+                          " -o x.mid --dereverb maybe",
+                      true);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.out.find("--dereverb must be auto, on or off"), std::string::npos) << r.out;
   EXPECT_EQ(pvtest::run_cli("align --help").rc, 0);
 }
 
