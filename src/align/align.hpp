@@ -34,6 +34,8 @@ struct AlignOptions {
   RoomModel fixed_room;  // for RoomMode::Fixed
   bool refine_onsets = true;  // onset refinement of the DTW map (refine.hpp)
   RefineOptions refine;
+  // Measured with align_sweep (40 performances x 5 rooms, 60 s): 122 -> 130 of 200 within 3 / 10 ms,
+  // held out (the next 60 s) 115 -> 128. Bins above the AttackGram's top band (8.6 kHz) are left alone.
   DereverbMode dereverb = DereverbMode::Auto;
   double dereverb_rise_ms = 1.0;
   DereverbOptions dereverb_options{.fit_frames = 5000, .max_hz = 8600.0, .threads = 2};
